@@ -1,0 +1,130 @@
+"""nbauth — AWS Amplify's advanced auth workflows for Jupyter.
+
+Sign in from a notebook, federate into a Cognito identity pool, and get AWS
+credentials that refresh themselves::
+
+    import nbauth
+    nbauth.configure("amplify_outputs.json")
+    nbauth.federate_to_identity_pool(id_token, nbauth.AuthProvider.oidc(issuer))
+    s3 = nbauth.boto3_session().client("s3")
+
+``import nbauth`` is light: names are imported on first use, and boto3 only
+when a call needs AWS.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    # module-level API (a default Auth)
+    "configure": "api",
+    "current_auth": "api",
+    "federate_to_identity_pool": "api",
+    "clear_federation_to_identity_pool": "api",
+    "fetch_auth_session": "api",
+    "boto3_session": "api",
+    "current_credentials": "api",
+    "sign_out": "api",
+    # classes and values
+    "Auth": "auth",
+    "AuthConfig": "config",
+    "AuthProvider": "core.logins",
+    "LoginsProvider": "core.logins",
+    "JWT": "core.jwt",
+    "decode_jwt": "core.jwt",
+    "AWSCredentials": "core.values",
+    "AuthSession": "core.values",
+    "AuthTokens": "core.values",
+    "CredentialsAndIdentityId": "core.values",
+    "FederateToIdentityPoolResult": "core.values",
+    "TokenProvider": "core.protocols",
+    "CredentialsProvider": "core.protocols",
+    "MemoryStorage": "core.storage",
+    "FileStorage": "core.storage",
+    "KeyringStorage": "core.storage",
+    "RefreshPolicy": "core.refresh",
+    "hub": "events",
+    "Hub": "events",
+    "errors": None,
+}
+
+__all__ = [
+    "JWT",
+    "AWSCredentials",
+    "Auth",
+    "AuthConfig",
+    "AuthProvider",
+    "AuthSession",
+    "AuthTokens",
+    "CredentialsAndIdentityId",
+    "CredentialsProvider",
+    "FederateToIdentityPoolResult",
+    "FileStorage",
+    "Hub",
+    "KeyringStorage",
+    "LoginsProvider",
+    "MemoryStorage",
+    "RefreshPolicy",
+    "TokenProvider",
+    "boto3_session",
+    "clear_federation_to_identity_pool",
+    "configure",
+    "current_auth",
+    "current_credentials",
+    "decode_jwt",
+    "errors",
+    "federate_to_identity_pool",
+    "fetch_auth_session",
+    "hub",
+    "sign_out",
+]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'nbauth' has no attribute {name!r}") from None
+    if module is None:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:
+    from . import errors
+    from .api import (
+        boto3_session,
+        clear_federation_to_identity_pool,
+        configure,
+        current_auth,
+        current_credentials,
+        federate_to_identity_pool,
+        fetch_auth_session,
+        sign_out,
+    )
+    from .auth import Auth
+    from .config import AuthConfig
+    from .core.jwt import JWT, decode_jwt
+    from .core.logins import AuthProvider, LoginsProvider
+    from .core.protocols import CredentialsProvider, TokenProvider
+    from .core.refresh import RefreshPolicy
+    from .core.storage import FileStorage, KeyringStorage, MemoryStorage
+    from .core.values import (
+        AuthSession,
+        AuthTokens,
+        AWSCredentials,
+        CredentialsAndIdentityId,
+        FederateToIdentityPoolResult,
+    )
+    from .events import Hub, hub

@@ -1,0 +1,123 @@
+"""The module-level API: Amplify's functions, acting on a default :class:`~nbauth.Auth`.
+
+``configure()`` makes the default ``Auth``; every other function uses it
+(configuring itself from ``$NBAUTH_CONFIG`` or ``./amplify_outputs.json`` on
+first use if ``configure()`` was never called).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from .auth import Auth
+from .core.logins import LoginsProvider
+from .core.protocols import CredentialsProvider, TokenProvider
+from .core.storage import KeyValueStorage
+from .core.values import AuthSession, AWSCredentials, FederateToIdentityPoolResult
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = [
+    "boto3_session",
+    "clear_federation_to_identity_pool",
+    "configure",
+    "current_auth",
+    "federate_to_identity_pool",
+    "fetch_auth_session",
+    "sign_out",
+]
+
+_default: Auth | None = None
+_default_lock = threading.Lock()
+
+
+def configure(
+    config: Any = None,
+    *,
+    token_provider: TokenProvider | None = None,
+    credentials_provider: CredentialsProvider | None = None,
+    storage: KeyValueStorage | None = None,
+    **overrides: Any,
+) -> Auth:
+    """Configure nbauth (Amplify's ``Amplify.configure``) and return the default :class:`Auth`.
+
+    ``config`` is the path of ``amplify_outputs.json``, its content as a dict,
+    or ``None`` (then ``$NBAUTH_CONFIG``, then ``./amplify_outputs.json``).
+    ``overrides`` replace single keys, e.g. ``identity_pool_id=...``.
+
+    Example::
+
+        import nbauth
+        nbauth.configure("amplify_outputs.json")
+        session = nbauth.fetch_auth_session()
+    """
+    global _default
+    auth = Auth(
+        config,
+        token_provider=token_provider,
+        credentials_provider=credentials_provider,
+        storage=storage,
+        **overrides,
+    )
+    with _default_lock:
+        previous, _default = _default, auth
+    if previous is not None:
+        previous.close()
+    return auth
+
+
+def current_auth() -> Auth:
+    """The default :class:`Auth`, configuring it from the environment on first use."""
+    auth = _default
+    if auth is not None:
+        return auth
+    with _default_lock:
+        if _default is None:
+            globals()["_default"] = Auth(None)
+        return _default  # type: ignore[return-value]
+
+
+def federate_to_identity_pool(
+    token: str,
+    provider: LoginsProvider | str,
+    *,
+    developer_provided_identity_id: str | None = None,
+    custom_role_arn: str | None = None,
+) -> FederateToIdentityPoolResult:
+    """See :meth:`Auth.federate_to_identity_pool`."""
+    return current_auth().federate_to_identity_pool(
+        token,
+        provider,
+        developer_provided_identity_id=developer_provided_identity_id,
+        custom_role_arn=custom_role_arn,
+    )
+
+
+def clear_federation_to_identity_pool() -> None:
+    """See :meth:`Auth.clear_federation_to_identity_pool`."""
+    current_auth().clear_federation_to_identity_pool()
+
+
+def fetch_auth_session(*, force_refresh: bool = False) -> AuthSession:
+    """See :meth:`Auth.fetch_auth_session`."""
+    auth = _default
+    if auth is None:
+        auth = current_auth()
+    return auth.fetch_auth_session(force_refresh=force_refresh)
+
+
+def boto3_session(*, region_name: str | None = None, **kwargs: Any) -> boto3.Session:
+    """See :meth:`Auth.boto3_session`."""
+    return current_auth().boto3_session(region_name=region_name, **kwargs)
+
+
+def current_credentials() -> AWSCredentials:
+    """See :meth:`Auth.current_credentials`."""
+    return current_auth().current_credentials()
+
+
+def sign_out() -> None:
+    """See :meth:`Auth.sign_out`."""
+    current_auth().sign_out()

@@ -1,0 +1,111 @@
+"""The Cognito identity-pool client: ``GetId``, ``GetCredentialsForIdentity``, ``GetOpenIdToken``.
+
+These operations are unauthenticated in AWS (the Logins tokens are the
+proof), so the boto3 client is unsigned, as a browser running Amplify would
+call them. The endpoint follows botocore's conventions (``AWS_ENDPOINT_URL``,
+``AWS_ENDPOINT_URL_COGNITO_IDENTITY``, a profile's ``services``).
+
+botocore's own retries are off: the refresh engine owns retry and backoff, so
+throttling is retried in one place, with jitter, and never blocks a caller
+that could use still-valid credentials.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import boto3
+from botocore import UNSIGNED
+from botocore.config import Config
+
+from ..core.values import AWSCredentials
+from .error_mapping import map_aws_error
+
+__all__ = ["IdentityPoolClient"]
+
+_CLIENT_CONFIG = Config(
+    signature_version=UNSIGNED,
+    retries={"total_max_attempts": 1, "mode": "standard"},
+    connect_timeout=10,
+    read_timeout=20,
+    user_agent_appid="nbauth",
+)
+
+
+class IdentityPoolClient:
+    """A thin, typed wrapper of the three identity-pool calls nbauth needs."""
+
+    def __init__(
+        self,
+        identity_pool_id: str,
+        region: str,
+        *,
+        boto3_session: boto3.Session | None = None,
+        client: Any = None,
+    ) -> None:
+        self.identity_pool_id = identity_pool_id
+        self.region = region
+        self._session = boto3_session
+        self._client = client
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    session = self._session or boto3.Session()
+                    self._client = session.client(
+                        "cognito-identity", region_name=self.region, config=_CLIENT_CONFIG
+                    )
+        return self._client
+
+    def get_id(self, logins: Mapping[str, str]) -> str:
+        """``GetId``: the identity id for these logins (guest when ``logins`` is empty)."""
+        kwargs: dict[str, Any] = {"IdentityPoolId": self.identity_pool_id}
+        if logins:
+            kwargs["Logins"] = dict(logins)
+        try:
+            response = self.client.get_id(**kwargs)
+        except Exception as exc:
+            raise map_aws_error(exc, "GetId") from None
+        return str(response["IdentityId"])
+
+    def get_credentials_for_identity(
+        self,
+        identity_id: str,
+        logins: Mapping[str, str],
+        custom_role_arn: str | None = None,
+    ) -> tuple[str, AWSCredentials]:
+        """``GetCredentialsForIdentity``: returns the identity id the service answered with
+        (it differs from ``identity_id`` after identities were merged) and the credentials."""
+        kwargs: dict[str, Any] = {"IdentityId": identity_id}
+        if logins:
+            kwargs["Logins"] = dict(logins)
+        if custom_role_arn:
+            kwargs["CustomRoleArn"] = custom_role_arn
+        try:
+            response = self.client.get_credentials_for_identity(**kwargs)
+        except Exception as exc:
+            raise map_aws_error(exc, "GetCredentialsForIdentity") from None
+        raw = response["Credentials"]
+        credentials = AWSCredentials(
+            access_key_id=raw["AccessKeyId"],
+            secret_access_key=raw["SecretKey"],
+            session_token=raw.get("SessionToken"),
+            expiration=raw.get("Expiration"),
+        )
+        return str(response.get("IdentityId") or identity_id), credentials
+
+    def get_open_id_token(self, identity_id: str, logins: Mapping[str, str]) -> tuple[str, str]:
+        """``GetOpenIdToken``: a Cognito-issued OpenID token for the identity."""
+        kwargs: dict[str, Any] = {"IdentityId": identity_id}
+        if logins:
+            kwargs["Logins"] = dict(logins)
+        try:
+            response = self.client.get_open_id_token(**kwargs)
+        except Exception as exc:
+            raise map_aws_error(exc, "GetOpenIdToken") from None
+        return str(response["IdentityId"]), str(response["Token"])

@@ -1,0 +1,319 @@
+"""The refresh engine: one small state machine, fresh → stale → expired.
+
+A :class:`Refreshable` holds one value with an expiry (AWS credentials, or
+tokens) and a ``fetch`` function that gets a new one.
+
+* **fresh** (before ``refresh_at``): ``get()`` returns the value; no locks,
+  one clock read.
+* **stale** (between ``refresh_at`` and ``usable_until``): ``get()`` still
+  returns the value; one caller (or the background timer) refreshes it while
+  the others keep using it; a failed refresh is logged, backs off, and the
+  stale value keeps serving.
+* **expired** (past ``usable_until``, a few seconds before the real expiry so
+  that a signed request never carries dead credentials): ``get()`` blocks for
+  a refresh — one network call however many threads ask — and raises if it
+  fails. An expired value is never handed out.
+
+Failures back off exponentially with jitter. ``clock`` and ``random`` are
+injectable so tests drive time by hand; :meth:`tick` is one step of the
+background timer, callable directly from tests.
+
+Example::
+
+    engine = Refreshable(fetch=get_credentials, expires_at=lambda c: c.expires_at)
+    creds = engine.get()
+"""
+
+from __future__ import annotations
+
+import logging
+import random as _random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+__all__ = ["RefreshPolicy", "Refreshable"]
+
+log = logging.getLogger("nbauth.refresh")
+
+T = TypeVar("T")
+
+_NEVER = float("inf")
+
+
+@dataclass(frozen=True)
+class RefreshPolicy:
+    """When to refresh, and how to back off.
+
+    ``margin_seconds`` before expiry the value turns stale (capped at half its
+    lifetime, so short-lived values still get a useful fresh period), minus up
+    to ``jitter_seconds`` so that many kernels don't refresh at once.
+    ``expiry_skew_seconds`` before expiry it counts as expired (capped at a
+    tenth of its lifetime). Failed refreshes wait ``backoff_base_seconds`` *
+    2ⁿ (at most ``backoff_max_seconds``), scaled by a random factor in [0.5, 1).
+    """
+
+    margin_seconds: float = 300.0
+    jitter_seconds: float = 30.0
+    expiry_skew_seconds: float = 10.0
+    backoff_base_seconds: float = 1.0
+    backoff_max_seconds: float = 60.0
+
+    def backoff(self, failures: int, rnd: float) -> float:
+        delay = min(self.backoff_max_seconds, self.backoff_base_seconds * (2 ** (failures - 1)))
+        return delay * (0.5 + rnd / 2)
+
+
+class Refreshable(Generic[T]):
+    """A value that refreshes itself ahead of expiry; see the module docstring."""
+
+    def __init__(
+        self,
+        fetch: Callable[[], T | None],
+        *,
+        expires_at: Callable[[T], float | None],
+        policy: RefreshPolicy | None = None,
+        clock: Callable[[], float] = time.time,
+        random: Callable[[], float] = _random.random,
+        on_refreshed: Callable[[T], None] | None = None,
+        on_failed: Callable[[BaseException], None] | None = None,
+        name: str = "value",
+        background: bool = False,
+    ) -> None:
+        self._fetch = fetch
+        self._expires_at = expires_at
+        self.policy = policy or RefreshPolicy()
+        self.clock = clock
+        self._random = random
+        self._on_refreshed = on_refreshed
+        self._on_failed = on_failed
+        self.name = name
+        self._background = background
+
+        self._value: T | None = None
+        self.refresh_at = _NEVER  # read without a lock on the fast path
+        self.usable_until = 0.0
+        self.last_refreshed_at: float | None = None
+        self.failures = 0
+        self.retry_at = 0.0
+        self.last_error: BaseException | None = None
+
+        self._state_lock = threading.Lock()
+        self._flight = threading.Lock()  # single flight: one fetch at a time
+        self._attempts = 0
+        self._generation = 0
+        self._wakeup = threading.Event()
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get(self, *, force: bool = False) -> T | None:
+        """The current value, refreshing first if it is expired (or ``force``)."""
+        if not force and self.clock() < self.refresh_at:
+            return self._value
+        return self._get_slow(force)
+
+    def peek(self) -> T | None:
+        """The current value if it is still usable, without any refresh."""
+        value = self._value
+        if value is not None and self.clock() < self.usable_until:
+            return value
+        return None
+
+    @property
+    def state(self) -> str:
+        """``"empty"``, ``"fresh"``, ``"stale"`` or ``"expired"``."""
+        if self._value is None:
+            return "empty"
+        now = self.clock()
+        if now < self.refresh_at:
+            return "fresh"
+        return "stale" if now < self.usable_until else "expired"
+
+    def _get_slow(self, force: bool) -> T | None:
+        now = self.clock()
+        value = self._value
+        if not force and value is not None and now < self.usable_until:
+            # Stale: refresh opportunistically if nobody else is and we're not backing off.
+            if now >= self.retry_at and self._flight.acquire(blocking=False):
+                try:
+                    self._refresh_in_flight(raise_errors=False)
+                finally:
+                    self._flight.release()
+            current = self._value
+            return current if current is not None and self.clock() < self.usable_until else value
+        # Empty, expired or forced: everyone waits for one refresh.
+        if not force and value is not None and now < self.retry_at and self.last_error is not None:
+            raise self.last_error
+        seen = self._attempts
+        with self._flight:
+            if self._attempts != seen:
+                # Someone refreshed while we waited: share their outcome.
+                current = self._value
+                if current is not None and self.clock() < self.usable_until:
+                    return current
+                if self.last_error is not None:
+                    raise self.last_error
+            self._refresh_in_flight(raise_errors=True)
+            return self._value
+
+    # -- refreshing ----------------------------------------------------------------------
+
+    def _refresh_in_flight(self, *, raise_errors: bool) -> None:
+        """Fetch once; the caller holds ``_flight``."""
+        generation = self._generation
+        self._attempts += 1
+        try:
+            value = self._fetch()
+        except BaseException as exc:
+            with self._state_lock:
+                if generation == self._generation:
+                    self.failures += 1
+                    self.last_error = exc
+                    self.retry_at = self.clock() + self.policy.backoff(
+                        self.failures, self._random()
+                    )
+            log.warning(
+                "Refreshing %s failed (%s); attempt %d",
+                self.name,
+                type(exc).__name__,
+                self.failures,
+            )
+            if self._on_failed is not None and generation == self._generation:
+                self._call_hook(self._on_failed, exc)
+            if raise_errors:
+                raise
+            return
+        if self._store(value, generation) and value is not None and self._on_refreshed:
+            self._call_hook(self._on_refreshed, value)
+
+    def _store(self, value: T | None, generation: int) -> bool:
+        now = self.clock()
+        with self._state_lock:
+            if generation != self._generation:
+                return False  # reset() happened while we fetched: drop the result
+            self.failures = 0
+            self.retry_at = 0.0
+            self.last_error = None
+            self.last_refreshed_at = now
+            self._value = value
+            if value is None:
+                self.refresh_at, self.usable_until = _NEVER, _NEVER
+            else:
+                self.refresh_at, self.usable_until = self._deadlines(value, now)
+        if value is not None:
+            self._ensure_timer()
+        return True
+
+    def _deadlines(self, value: T, now: float) -> tuple[float, float]:
+        expiry = self._expires_at(value)
+        if expiry is None:
+            return _NEVER, _NEVER
+        lifetime = max(0.0, expiry - now)
+        p = self.policy
+        usable_until = expiry - min(p.expiry_skew_seconds, lifetime * 0.1)
+        margin = min(p.margin_seconds, lifetime * 0.5)
+        jitter = min(p.jitter_seconds, lifetime * 0.1) * self._random()
+        return max(now, expiry - margin - jitter), usable_until
+
+    def set(self, value: T | None) -> None:
+        """Install a value obtained elsewhere (e.g. by an explicit federation call)."""
+        with self._flight:
+            self._attempts += 1
+            self._store(value, self._generation)
+
+    def reset(self) -> None:
+        """Forget the value; a fetch in flight will not store its result."""
+        with self._state_lock:
+            self._generation += 1
+            self._value = None
+            self.refresh_at = _NEVER
+            self.usable_until = 0.0
+            self.failures = 0
+            self.retry_at = 0.0
+            self.last_error = None
+        self._wakeup.set()
+
+    def _call_hook(self, hook: Callable[..., None], arg: object) -> None:
+        try:
+            hook(arg)
+        except Exception:
+            log.exception("A %s refresh hook failed", self.name)
+
+    # -- background timer ----------------------------------------------------------------
+
+    def next_due(self) -> float | None:
+        """When the timer should next act: the refresh time, or the retry time after failures."""
+        if self._value is None:
+            return None
+        if self.failures:
+            return max(self.refresh_at, self.retry_at)
+        return self.refresh_at
+
+    def tick(self) -> bool:
+        """One step of the background timer: refresh if due. Returns whether it refreshed."""
+        due = self.next_due()
+        if due is None or self.clock() < due:
+            return False
+        if not self._flight.acquire(blocking=False):
+            return False
+        try:
+            before = self.last_refreshed_at
+            self._refresh_in_flight(raise_errors=False)
+            return self.last_refreshed_at != before
+        finally:
+            self._flight.release()
+
+    def poke(self) -> None:
+        """Wake the timer so it re-reads the clock (tests with a fake clock call this)."""
+        self._wakeup.set()
+
+    def _ensure_timer(self) -> None:
+        if not self._background or self._stopped:
+            return
+        if self._thread is not None and self._thread.is_alive():
+            self._wakeup.set()
+            return
+        self._thread = threading.Thread(
+            target=self._run_timer, name=f"nbauth-refresh-{self.name}", daemon=True
+        )
+        self._thread.start()
+
+    def _run_timer(self) -> None:
+        while not self._stopped:
+            due = self.next_due()
+            timeout = None if due is None else max(0.0, min(due - self.clock(), 3600.0))
+            if timeout is None or timeout > 0:
+                self._wakeup.wait(timeout)
+                self._wakeup.clear()
+                continue
+            if self._stopped:
+                break
+            try:
+                self.tick()
+            except Exception:  # pragma: no cover - tick already contains errors
+                log.exception("Background refresh of %s crashed", self.name)
+            if (
+                self.failures == 0
+                and self.next_due() is not None
+                and self.clock() >= (self.next_due() or 0)
+            ):
+                # Fetched a value that is immediately stale: don't spin.
+                self._wakeup.wait(1.0)
+                self._wakeup.clear()
+
+    @property
+    def timer_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the background timer (the value stays readable)."""
+        self._stopped = True
+        self._wakeup.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        self._thread = None

@@ -1,0 +1,161 @@
+"""Session values: AWS credentials, tokens and the session, with redacting reprs.
+
+Secrets live in plain attributes; ``repr()`` shows only hints, so printing a
+session in a notebook never leaks it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from ..errors import InvalidTokenError
+from .jwt import JWT, decode_jwt
+from .redaction import REDACTED, hint
+
+__all__ = [
+    "AWSCredentials",
+    "AuthSession",
+    "AuthTokens",
+    "CredentialsAndIdentityId",
+    "FederateToIdentityPoolResult",
+]
+
+
+class AWSCredentials:
+    """Temporary AWS credentials with their real expiry.
+
+    Attributes use Amplify's names in snake_case: ``access_key_id``,
+    ``secret_access_key``, ``session_token``, ``expiration`` (an aware UTC
+    ``datetime``). ``expires_at`` is the same instant as epoch seconds.
+    """
+
+    __slots__ = ("access_key_id", "expiration", "expires_at", "secret_access_key", "session_token")
+
+    def __init__(
+        self,
+        access_key_id: str,
+        secret_access_key: str,
+        session_token: str | None = None,
+        expiration: _dt.datetime | float | None = None,
+    ) -> None:
+        self.access_key_id = access_key_id
+        self.secret_access_key = secret_access_key
+        self.session_token = session_token
+        if isinstance(expiration, (int, float)):
+            expiration = _dt.datetime.fromtimestamp(float(expiration), tz=_dt.timezone.utc)
+        elif isinstance(expiration, _dt.datetime) and expiration.tzinfo is None:
+            expiration = expiration.replace(tzinfo=_dt.timezone.utc)
+        self.expiration: _dt.datetime | None = expiration
+        self.expires_at: float | None = expiration.timestamp() if expiration else None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AWSCredentials) and (
+            self.access_key_id,
+            self.secret_access_key,
+            self.session_token,
+            self.expires_at,
+        ) == (other.access_key_id, other.secret_access_key, other.session_token, other.expires_at)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        exp = self.expiration.isoformat() if self.expiration else None
+        return (
+            f"AWSCredentials(access_key_id={hint(self.access_key_id)!r}, "
+            f"secret_access_key={REDACTED!r}, session_token={REDACTED!r}, expiration={exp!r})"
+        )
+
+    __str__ = __repr__
+
+
+class CredentialsAndIdentityId(NamedTuple):
+    """What a credentials provider returns (Amplify's ``CredentialsAndIdentityId``)."""
+
+    credentials: AWSCredentials
+    identity_id: str | None = None
+
+
+class FederateToIdentityPoolResult(NamedTuple):
+    """The result of :func:`nbauth.federate_to_identity_pool`."""
+
+    identity_id: str
+    credentials: AWSCredentials
+
+
+def _as_jwt(value: Any, field: str) -> JWT | None:
+    if value is None or isinstance(value, JWT):
+        return value
+    if isinstance(value, str):
+        return decode_jwt(value)
+    raise InvalidTokenError(
+        f"{field} must be a JWT string or nbauth JWT, got {type(value).__name__}."
+    )
+
+
+class AuthTokens:
+    """A user's tokens: ``access_token`` and ``id_token`` as decoded :class:`JWT` objects."""
+
+    __slots__ = ("access_token", "id_token")
+
+    def __init__(self, access_token: JWT | str | None = None, id_token: JWT | str | None = None):
+        self.access_token = _as_jwt(access_token, "access_token")
+        self.id_token = _as_jwt(id_token, "id_token")
+        if self.access_token is None and self.id_token is None:
+            raise InvalidTokenError("AuthTokens needs an access_token or an id_token.")
+
+    @classmethod
+    def coerce(cls, value: Any) -> AuthTokens | None:
+        """Accept what a custom token provider may return: AuthTokens, a dict, or None.
+
+        Dict keys may be snake_case (``access_token``, ``id_token``) or
+        Amplify's camelCase (``accessToken``, ``idToken``).
+        """
+        if value is None or isinstance(value, AuthTokens):
+            return value
+        if isinstance(value, Mapping):
+            access = value.get("access_token", value.get("accessToken"))
+            ident = value.get("id_token", value.get("idToken"))
+            return cls(access_token=access, id_token=ident)
+        raise InvalidTokenError(
+            f"A token provider must return AuthTokens, a dict or None, not {type(value).__name__}.",
+            "Return AuthTokens(access_token=..., id_token=...) from get_tokens().",
+        )
+
+    @property
+    def federation_token(self) -> JWT:
+        """The token an identity pool accepts: the ID token, else the access token."""
+        return self.id_token or self.access_token  # type: ignore[return-value]
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, AuthTokens)
+            and self.access_token == other.access_token
+            and self.id_token == other.id_token
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"AuthTokens(access_token={self.access_token!r}, id_token={self.id_token!r})"
+
+
+class AuthSession(NamedTuple):
+    """What :func:`nbauth.fetch_auth_session` returns (Amplify's ``AuthSession``).
+
+    ``tokens`` is ``None`` for federated and guest sessions; ``credentials`` is
+    ``None`` when no identity pool credentials can be had (signed out, no guest
+    access).
+    """
+
+    tokens: AuthTokens | None
+    credentials: AWSCredentials | None
+    identity_id: str | None
+    user_sub: str | None
+
+    def __repr__(self) -> str:
+        return (
+            f"AuthSession(tokens={self.tokens!r}, credentials={self.credentials!r}, "
+            f"identity_id={self.identity_id!r}, user_sub={self.user_sub!r})"
+        )

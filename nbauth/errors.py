@@ -1,0 +1,169 @@
+"""Typed errors: every failure nbauth reports is an :class:`AuthError`.
+
+Each error carries Amplify's fields: ``name`` (a stable identifier you can
+switch on), ``message``, ``recovery_suggestion`` (what to do about it) and
+``underlying`` (the exception that caused it, if any).
+
+Errors are split by what a caller can do about them:
+
+* ``retryable = True`` — network failures, throttling, 5xx: nothing is wrong
+  with the session; nbauth keeps tokens, identity ids and cached credentials
+  and retries with backoff.
+* ``retryable = False`` — definitive answers (not authorized, bad input,
+  misconfiguration): retrying the same call will not help.
+
+Example::
+
+    from nbauth.errors import AuthError, NotAuthorizedError
+    try:
+        nbauth.federate_to_identity_pool(token, "accounts.google.com")
+    except NotAuthorizedError as err:
+        print(err.message, "->", err.recovery_suggestion)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthError",
+    "ConfigurationError",
+    "InvalidIdentityPoolConfigurationError",
+    "InvalidParameterError",
+    "InvalidStateError",
+    "InvalidTokenError",
+    "NetworkError",
+    "NoCredentialsError",
+    "NotAuthorizedError",
+    "ProviderTokenExpiredError",
+    "ResourceConflictError",
+    "ResourceNotFoundError",
+    "ServiceError",
+    "TooManyRequestsError",
+]
+
+
+class AuthError(Exception):
+    """Base class of every nbauth error.
+
+    Attributes:
+        name: stable identifier, e.g. ``"NotAuthorizedException"``.
+        message: what went wrong, in one sentence; never contains a secret.
+        recovery_suggestion: what the user can do next.
+        underlying: the original exception, if any.
+    """
+
+    retryable: bool = False
+    default_recovery = "See the message for details."
+
+    def __init__(
+        self,
+        message: str,
+        recovery_suggestion: str | None = None,
+        *,
+        name: str | None = None,
+        underlying: BaseException | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.name = name or type(self).__name__
+        self.message = message
+        self.recovery_suggestion = recovery_suggestion or self.default_recovery
+        self.underlying = underlying
+
+    def __str__(self) -> str:
+        return f"{self.message} (recovery: {self.recovery_suggestion})"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, message={self.message!r})"
+
+
+class ConfigurationError(AuthError):
+    """The configuration is missing a key or has a value of the wrong form."""
+
+    default_recovery = (
+        "Fix the named key in amplify_outputs.json or the dict passed to configure()."
+    )
+
+
+class InvalidStateError(AuthError):
+    """The call is not allowed in the current auth state (e.g. federating while signed in)."""
+
+    default_recovery = "Check the current state with fetch_auth_session() before calling this."
+
+
+class InvalidParameterError(AuthError):
+    """An argument, or a value the service rejected as malformed."""
+
+    default_recovery = "Check the arguments passed to the call."
+
+
+class InvalidTokenError(InvalidParameterError):
+    """A token that is not a well-formed JWT (or not the kind of token expected)."""
+
+    default_recovery = "Pass the raw ID token string issued by your identity provider."
+
+
+class NotAuthorizedError(AuthError):
+    """The service refused the login (bad, expired or untrusted token; guest access disabled)."""
+
+    default_recovery = (
+        "Sign in again to get a fresh token, and check that the identity pool trusts this provider."
+    )
+
+
+class ProviderTokenExpiredError(NotAuthorizedError):
+    """The federated provider's token expired and no token provider supplied a new one."""
+
+    default_recovery = (
+        "Sign in to your identity provider again and call federate_to_identity_pool() with the new "
+        "token, or configure(token_provider=...) so nbauth can ask for one."
+    )
+
+
+class NoCredentialsError(AuthError):
+    """No AWS credentials can be had in the current state."""
+
+    default_recovery = "Federate or sign in first, or enable guest access on the identity pool."
+
+
+class ResourceConflictError(AuthError):
+    """The login is already linked to a different identity."""
+
+    default_recovery = (
+        "Use the identity the login already belongs to, or unlink the login from it first."
+    )
+
+
+class ResourceNotFoundError(AuthError):
+    """The identity pool or identity does not exist."""
+
+    default_recovery = "Check identity_pool_id and region in the configuration."
+
+
+class InvalidIdentityPoolConfigurationError(AuthError):
+    """The identity pool's roles or trust policy are not usable."""
+
+    default_recovery = (
+        "Check the identity pool's authenticated/unauthenticated roles and their trust policies."
+    )
+
+
+class TooManyRequestsError(AuthError):
+    """The service throttled the request."""
+
+    retryable = True
+    default_recovery = "nbauth retries with backoff; wait a moment and try again."
+
+
+class ServiceError(AuthError):
+    """The service failed (HTTP 5xx or an unexpected answer)."""
+
+    retryable = True
+    default_recovery = "The service had a problem; nbauth keeps the session and retries later."
+
+
+class NetworkError(AuthError):
+    """The service could not be reached."""
+
+    retryable = True
+    default_recovery = (
+        "Check the network and the endpoint (AWS_ENDPOINT_URL); nbauth retries later."
+    )
