@@ -93,7 +93,7 @@ class Refreshable(Generic[T]):
         self._background = background
 
         self._value: T | None = None
-        self.refresh_at = _NEVER  # read without a lock on the fast path
+        self.refresh_at = 0.0  # read without a lock on the fast path; 0 = must fetch
         self.usable_until = 0.0
         self.last_refreshed_at: float | None = None
         self.failures = 0
@@ -102,7 +102,7 @@ class Refreshable(Generic[T]):
 
         self._state_lock = threading.Lock()
         self._flight = threading.Lock()  # single flight: one fetch at a time
-        self._attempts = 0
+        self._completed = 0  # finished fetches (success or failure), for single flight
         self._generation = 0
         self._wakeup = threading.Event()
         self._stopped = False
@@ -146,17 +146,20 @@ class Refreshable(Generic[T]):
             current = self._value
             return current if current is not None and self.clock() < self.usable_until else value
         # Empty, expired or forced: everyone waits for one refresh.
-        if not force and value is not None and now < self.retry_at and self.last_error is not None:
-            raise self.last_error
-        seen = self._attempts
+        if not force and now < self.retry_at and self.last_error is not None:
+            raise self.last_error  # backing off: don't hammer a failing service
+        seen = self._completed
         with self._flight:
-            if self._attempts != seen:
-                # Someone refreshed while we waited: share their outcome.
-                current = self._value
-                if current is not None and self.clock() < self.usable_until:
+            current = self._value
+            usable = current is not None and self.clock() < self.usable_until
+            if self._completed != seen:
+                # A refresh finished while we waited: share its outcome.
+                if usable:
                     return current
                 if self.last_error is not None:
                     raise self.last_error
+            elif usable and not force:
+                return current
             self._refresh_in_flight(raise_errors=True)
             return self._value
 
@@ -165,10 +168,10 @@ class Refreshable(Generic[T]):
     def _refresh_in_flight(self, *, raise_errors: bool) -> None:
         """Fetch once; the caller holds ``_flight``."""
         generation = self._generation
-        self._attempts += 1
         try:
             value = self._fetch()
         except BaseException as exc:
+            self._completed += 1
             with self._state_lock:
                 if generation == self._generation:
                     self.failures += 1
@@ -187,6 +190,7 @@ class Refreshable(Generic[T]):
             if raise_errors:
                 raise
             return
+        self._completed += 1
         if self._store(value, generation) and value is not None and self._on_refreshed:
             self._call_hook(self._on_refreshed, value)
 
@@ -222,7 +226,7 @@ class Refreshable(Generic[T]):
     def set(self, value: T | None) -> None:
         """Install a value obtained elsewhere (e.g. by an explicit federation call)."""
         with self._flight:
-            self._attempts += 1
+            self._completed += 1
             self._store(value, self._generation)
 
     def reset(self) -> None:
@@ -230,7 +234,7 @@ class Refreshable(Generic[T]):
         with self._state_lock:
             self._generation += 1
             self._value = None
-            self.refresh_at = _NEVER
+            self.refresh_at = 0.0
             self.usable_until = 0.0
             self.failures = 0
             self.retry_at = 0.0
