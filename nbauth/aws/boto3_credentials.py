@@ -23,6 +23,7 @@ import boto3
 import botocore.session
 from botocore.credentials import CredentialProvider, Credentials, ReadOnlyCredentials
 
+from ..core.log_redaction import install_redaction
 from ..core.values import AWSCredentials
 
 __all__ = ["LiveCredentials", "NbauthCredentialProvider", "make_boto3_session"]
@@ -87,6 +88,7 @@ def make_boto3_session(
     credentials: LiveCredentials, region_name: str | None, **session_kwargs: Any
 ) -> boto3.Session:
     """A new ``boto3.Session`` whose credential chain starts with ``credentials``."""
+    install_redaction()
     core = botocore.session.get_session()
     core.get_component("credential_provider").insert_before(
         "env", NbauthCredentialProvider(credentials)

@@ -20,6 +20,7 @@ import boto3
 from botocore import UNSIGNED
 from botocore.config import Config
 
+from ..core.log_redaction import install_redaction
 from ..core.values import AWSCredentials
 from .error_mapping import map_aws_error
 
@@ -56,6 +57,7 @@ class IdentityPoolClient:
         if self._client is None:
             with self._lock:
                 if self._client is None:
+                    install_redaction()
                     session = self._session or boto3.Session()
                     self._client = session.client(
                         "cognito-identity", region_name=self.region, config=_CLIENT_CONFIG

@@ -1,0 +1,83 @@
+"""A logging filter that removes secrets from other libraries' debug logs.
+
+botocore logs request parameters and response bodies at DEBUG level —
+including identity-pool ``Logins`` tokens and the ``SecretKey`` and
+``SessionToken`` of fresh credentials. nbauth installs this filter on those
+loggers when it first makes such a call, so turning on DEBUG logging in a
+notebook never prints a secret.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from .redaction import REDACTED
+
+__all__ = ["RedactingFilter", "install_redaction", "redact"]
+
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+# "SecretKey": "...", 'SessionToken': '...', b'{"Token":"..."}' and friends.
+_SECRET_FIELD = re.compile(
+    r"""(?P<key>["']?(?:SecretKey|SecretAccessKey|SessionToken|Token|IdToken|AccessToken|"""
+    r"""RefreshToken|Password|PreviousPassword|ProposedPassword|client_secret|access_token|"""
+    r"""refresh_token|id_token|code_verifier|Session)["']?\s*[:=]\s*)"""
+    r"""(?P<quote>\\?["'])(?P<value>.*?)(?P=quote)""",
+)
+# The session token as a signed header: canonical requests and header dicts.
+_SECURITY_TOKEN_HEADER = re.compile(
+    r"""(?P<key>x-amz-security-token["']?\s*[:=]\s*b?["']?)(?P<value>[^\s"',}]+)""", re.I
+)
+_LOGINS = re.compile(r"""(["']Logins["']\s*:\s*)\{[^{}]*\}""")
+
+#: Loggers of libraries whose DEBUG output can carry nbauth's secrets.
+LOGGERS = (
+    "botocore.endpoint",
+    "botocore.parsers",
+    "botocore.auth",
+    "botocore.hooks",
+    "botocore.retryhandler",
+    "botocore.client",
+    "botocore.credentials",
+    "urllib3.connectionpool",
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with tokens, keys and secret fields replaced by ``<redacted>``."""
+    text = _LOGINS.sub(lambda m: f"{m.group(1)}{{{REDACTED}}}", text)
+    text = _SECRET_FIELD.sub(
+        lambda m: f"{m.group('key')}{m.group('quote')}{REDACTED}{m.group('quote')}", text
+    )
+    text = _SECURITY_TOKEN_HEADER.sub(lambda m: f"{m.group('key')}{REDACTED}", text)
+    return _JWT.sub(REDACTED, text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message through :func:`redact` (never drops a record)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+_installed = False
+_FILTER = RedactingFilter()
+
+
+def install_redaction() -> None:
+    """Attach the filter to :data:`LOGGERS` (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
+    _installed = True

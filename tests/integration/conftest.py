@@ -1,0 +1,70 @@
+"""Fixtures for integration tests: nbauth talking HTTP to the sandbox on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import nbauth
+from nbauth.core.storage import MemoryStorage
+
+
+@pytest.fixture(autouse=True)
+def _aws_env(sb: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """Point botocore at the sandbox through its own convention, with no ambient credentials."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                 "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", sb.aws_endpoint_url)
+
+
+class Recorder:
+    """Collects Hub events on the auth channel."""
+
+    def __init__(self, hub: nbauth.Hub) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.stop = hub.listen("auth", self.events.append)
+
+    def names(self) -> list[str]:
+        return [e["payload"]["event"] for e in self.events]
+
+
+@pytest.fixture
+def make_auth(sb: Any) -> Iterator[Callable[..., nbauth.Auth]]:
+    """``make_auth(**kwargs)``: an Auth on the sandbox config with its own Hub; closed after."""
+    made: list[nbauth.Auth] = []
+
+    def make(**kwargs: Any) -> nbauth.Auth:
+        kwargs.setdefault("hub", nbauth.Hub())
+        kwargs.setdefault("storage", MemoryStorage())
+        config = kwargs.pop("config", sb.config)
+        auth = nbauth.Auth(config, **kwargs)
+        made.append(auth)
+        return auth
+
+    yield make
+    for auth in made:
+        auth.close()
+
+
+@pytest.fixture
+def recorder() -> Callable[[nbauth.Auth], Recorder]:
+    return lambda auth: Recorder(auth.hub)
+
+
+@pytest.fixture
+def user_pool_provider(sb: Any) -> nbauth.LoginsProvider:
+    return nbauth.AuthProvider.user_pool(sb.region, sb.user_pool_id)
+
+
+@pytest.fixture
+def nbauth_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.DEBUG, logger="nbauth")
+    caplog.set_level(logging.DEBUG, logger="botocore")
+    return caplog

@@ -1,0 +1,250 @@
+"""Federation to the identity pool over the real wire (sandbox: moto + strict identity layer)."""
+
+from __future__ import annotations
+
+import pytest
+
+import nbauth
+from nbauth.errors import (
+    InvalidParameterError,
+    InvalidStateError,
+    InvalidTokenError,
+    NoCredentialsError,
+    NotAuthorizedError,
+    ResourceNotFoundError,
+)
+
+
+def test_user_pool_token_federates_and_lists_the_bucket(sb, make_auth, recorder, new_user,
+                                                        user_pool_provider):
+    auth = make_auth()
+    events = recorder(auth)
+    _, token = new_user()
+    result = auth.federate_to_identity_pool(token, user_pool_provider)
+    assert result.identity_id.startswith(f"{sb.region}:")
+    assert result.credentials.access_key_id and result.credentials.session_token
+    assert result.credentials.expiration is not None
+    assert auth.state == "federated"
+
+    s3 = auth.boto3_session().client("s3")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=sb.bucket)["Contents"]]
+    assert "hello.txt" in keys
+    body = s3.get_object(Bucket=sb.bucket, Key="hello.txt")["Body"].read()
+    assert body.startswith(b"Hello from the nbauth sandbox")
+
+    session = auth.fetch_auth_session()
+    assert session.identity_id == result.identity_id
+    assert session.credentials == result.credentials
+    assert session.tokens is None
+    assert session.user_sub == nbauth.decode_jwt(token).subject
+    assert events.names() == ["federatedToIdentityPool"]
+    assert events.events[0]["payload"]["data"] == {
+        "identity_id": result.identity_id,
+        "provider": user_pool_provider.logins_key,
+    }
+
+
+def test_oidc_issuer_token_federates_with_the_issuer_as_logins_key(sb, make_auth, oidc_issuer,
+                                                                   oidc_key):
+    auth = make_auth()
+    token = oidc_issuer.token(sub="oidc-user-1")
+    result = auth.federate_to_identity_pool(token, nbauth.AuthProvider.oidc(oidc_issuer.issuer))
+    assert nbauth.AuthProvider.oidc(oidc_issuer.issuer).logins_key == oidc_key
+    # The issuer URL itself is accepted as the provider too.
+    again = make_auth().federate_to_identity_pool(token, oidc_issuer.issuer)
+    assert again.identity_id == result.identity_id
+
+
+def test_developer_provided_identity_id_skips_get_id(sb, make_auth):
+    identity_id, token = sb.developer_identity("dev-login-42")
+    auth = make_auth()
+    sb.reset_calls()
+    result = auth.federate_to_identity_pool(
+        token, nbauth.AuthProvider.DEVELOPER, developer_provided_identity_id=identity_id
+    )
+    assert result.identity_id == identity_id
+    assert sb.calls("GetId") == 0
+    assert sb.calls("GetCredentialsForIdentity") == 1
+    # The same identity on "another device": same id again.
+    other = make_auth().federate_to_identity_pool(
+        token, "cognito-identity.amazonaws.com", developer_provided_identity_id=identity_id
+    )
+    assert other.identity_id == identity_id
+
+
+def test_custom_role_arn_is_passed_on(sb, make_auth, new_user, user_pool_provider):
+    _, token = new_user()
+    auth = make_auth()
+    result = auth.federate_to_identity_pool(
+        token, user_pool_provider, custom_role_arn=sb.authenticated_role_arn
+    )
+    assert result.credentials.access_key_id
+    with pytest.raises(InvalidParameterError):
+        make_auth().federate_to_identity_pool(token, user_pool_provider,
+                                              custom_role_arn="not-an-arn")
+
+
+def test_clear_federation_falls_back_to_guest_credentials(sb, make_auth, recorder, new_user,
+                                                          user_pool_provider):
+    auth = make_auth()
+    events = recorder(auth)
+    _, token = new_user()
+    federated = auth.federate_to_identity_pool(token, user_pool_provider)
+    auth.clear_federation_to_identity_pool()
+    assert auth.state == "signed_out"
+    guest = auth.fetch_auth_session()
+    assert guest.credentials is not None
+    assert guest.identity_id != federated.identity_id
+    assert guest.user_sub is None
+    assert events.names()[-2:] == ["federationToIdentityPoolCleared", "credentialsRefresh"]
+    with pytest.raises(InvalidStateError) as err:
+        auth.clear_federation_to_identity_pool()
+    assert "federate_to_identity_pool" in err.value.recovery_suggestion
+
+
+def test_guest_identity_is_reused_from_the_cache(sb, make_auth):
+    storage = nbauth.MemoryStorage()
+    first = make_auth(storage=storage).fetch_auth_session()
+    sb.reset_calls()
+    second = make_auth(storage=storage).fetch_auth_session()
+    assert second.identity_id == first.identity_id
+    assert (sb.calls("GetId"), sb.calls("GetCredentialsForIdentity")) == (0, 1)
+
+
+def test_no_guest_access_means_no_credentials(sb, make_auth):
+    sb.set_guest_access(False)
+    try:
+        config = {**sb.config, "auth": {**sb.config["auth"],
+                                        "unauthenticated_identities_enabled": False}}
+        auth = make_auth(config=config)
+        session = auth.fetch_auth_session()
+        assert session.credentials is None and session.identity_id is None
+        with pytest.raises(NoCredentialsError):
+            auth.boto3_session().client("s3").list_buckets()
+        # A config that claims guests are allowed meets the pool's refusal.
+        claims_guests = {**sb.config, "auth": {**sb.config["auth"],
+                                               "unauthenticated_identities_enabled": True}}
+        with pytest.raises(NotAuthorizedError) as err:
+            make_auth(config=claims_guests).fetch_auth_session()
+        assert "Unauthenticated" in err.value.message
+    finally:
+        sb.set_guest_access(True)
+
+
+def test_state_rules(sb, make_auth, new_user, user_pool_provider):
+    auth = make_auth()
+    _, token = new_user()
+    auth.federate_to_identity_pool(token, user_pool_provider)
+    with pytest.raises(InvalidStateError) as err:
+        auth.sign_out()
+    assert "clear_federation_to_identity_pool" in err.value.recovery_suggestion
+    assert auth.state == "federated"
+    # Re-federating while federated replaces the federation.
+    _, other = new_user()
+    auth.federate_to_identity_pool(other, user_pool_provider)
+    assert auth.fetch_auth_session().user_sub == nbauth.decode_jwt(other).subject
+
+
+def test_federation_refused_while_a_user_is_signed_in(sb, make_auth, new_user, user_pool_provider):
+    username, token = new_user()
+
+    class SignedInUser:
+        def get_tokens(self, *, force_refresh=False):
+            return nbauth.AuthTokens(id_token=token)
+
+    auth = make_auth()
+    auth._enter_signed_in(SignedInUser())  # what the user-pool sign-in flow does
+    with pytest.raises(InvalidStateError) as err:
+        auth.federate_to_identity_pool(token, user_pool_provider)
+    assert "sign_out" in err.value.recovery_suggestion
+    # The signed-in user gets credentials automatically (Logins key from the token's iss).
+    session = auth.fetch_auth_session()
+    assert session.credentials is not None and session.tokens.id_token.to_string() == token
+    auth.sign_out()
+    assert auth.state == "signed_out"
+    auth.federate_to_identity_pool(token, user_pool_provider)  # allowed now
+
+
+@pytest.mark.parametrize(
+    ("token", "error"),
+    [
+        ("not-a-jwt", NotAuthorizedError),
+        ("", InvalidTokenError),
+    ],
+)
+def test_malformed_tokens(make_auth, user_pool_provider, token, error):
+    auth = make_auth()
+    with pytest.raises(error) as err:
+        auth.federate_to_identity_pool(token, user_pool_provider)
+    assert err.value.recovery_suggestion
+    assert auth.state == "signed_out"
+
+
+def test_untrusted_provider_is_refused(make_auth, oidc_issuer):
+    token = oidc_issuer.token(sub="x")
+    with pytest.raises(NotAuthorizedError) as err:
+        make_auth().federate_to_identity_pool(token, nbauth.AuthProvider.GOOGLE)
+    assert err.value.name == "NotAuthorizedException"
+
+
+def test_expired_token_is_refused_without_a_network_call(sb, make_auth, oidc_issuer, oidc_key):
+    token = oidc_issuer.token(sub="late", exp_in=-60)
+    auth = make_auth()
+    events = []
+    auth.hub.listen("auth", events.append)
+    sb.reset_calls()
+    with pytest.raises(nbauth.errors.ProviderTokenExpiredError):
+        auth.federate_to_identity_pool(token, oidc_issuer.issuer)
+    assert sb.calls("GetId") == 0
+    assert [e["payload"]["event"] for e in events] == ["sessionExpired"]
+    assert auth.state == "signed_out"
+
+
+def test_failed_federation_leaves_the_previous_federation_in_place(sb, make_auth, new_user,
+                                                                  user_pool_provider, oidc_issuer):
+    auth = make_auth()
+    _, token = new_user()
+    good = auth.federate_to_identity_pool(token, user_pool_provider)
+    with pytest.raises(NotAuthorizedError):
+        auth.federate_to_identity_pool(oidc_issuer.token(aud="someone-else"), oidc_issuer.issuer)
+    session = auth.fetch_auth_session()
+    assert session.identity_id == good.identity_id and auth.state == "federated"
+
+
+def test_unknown_identity_pool(sb, make_auth, new_user, user_pool_provider):
+    config = {**sb.config, "auth": {**sb.config["auth"],
+                                    "identity_pool_id": f"{sb.region}:00000000-0000-0000-0000-000000000000"}}
+    _, token = new_user()
+    with pytest.raises(ResourceNotFoundError) as err:
+        make_auth(config=config).federate_to_identity_pool(token, user_pool_provider)
+    assert "identity_pool_id" in err.value.recovery_suggestion
+
+
+def test_malformed_identity_pool_id_and_region_mismatch_are_configuration_errors(sb):
+    auth_section = sb.config["auth"]
+    with pytest.raises(nbauth.errors.ConfigurationError) as err:
+        nbauth.Auth({"auth": {**auth_section, "identity_pool_id": "pool-1"}})
+    assert "auth.identity_pool_id" in err.value.message
+    with pytest.raises(nbauth.errors.ConfigurationError) as err:
+        nbauth.Auth({"auth": {**auth_section, "aws_region": "eu-west-1"}})
+    assert "eu-west-1" in err.value.message and sb.region in err.value.message
+
+
+def test_unreachable_service_is_a_network_error(make_auth, monkeypatch, new_user,
+                                                user_pool_provider):
+    _, token = new_user()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    with pytest.raises(nbauth.errors.NetworkError) as err:
+        make_auth().federate_to_identity_pool(token, user_pool_provider)
+    assert err.value.retryable
+
+
+def test_service_specific_endpoint_variables_are_honoured(sb, make_auth, monkeypatch, new_user,
+                                                          user_pool_provider):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # would fail if used
+    monkeypatch.setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY", sb.aws_endpoint_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", sb.aws_endpoint_url)
+    _, token = new_user()
+    auth = make_auth()
+    auth.federate_to_identity_pool(token, user_pool_provider)
+    assert auth.boto3_session().client("s3").list_objects_v2(Bucket=sb.bucket)["KeyCount"] >= 1
