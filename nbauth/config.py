@@ -19,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -30,12 +31,12 @@ from .errors import ConfigurationError
 
 __all__ = ["AuthConfig", "OAuthConfig", "OIDCProviderConfig", "load_config"]
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
-_USER_POOL_ID = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d{1,2})_[0-9A-Za-z]+$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}\Z")
+_USER_POOL_ID = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d{1,2})_[0-9A-Za-z]+\Z")
 _IDENTITY_POOL_ID = re.compile(
-    r"^([a-z]{2}(?:-[a-z]+)+-\d{1,2}):[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$"
+    r"^([a-z]{2}(?:-[a-z]+)+-\d{1,2}):[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\Z"
 )
-_CLIENT_ID = re.compile(r"^[\w+]+$")
+_CLIENT_ID = re.compile(r"^[\w+]+\Z")
 _AUTH_OVERRIDES = {
     "aws_region",
     "user_pool_id",
@@ -137,7 +138,7 @@ def _bool(section: Mapping[str, Any], key: str, path: str, default: bool) -> boo
 
 def _number(section: Mapping[str, Any], key: str, path: str, default: float) -> float:
     value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
         raise _fail(f"{path}.{key}", "a number of seconds ≥ 0", value)
     return float(value)
 
@@ -182,9 +183,10 @@ def _read_source(config: Any) -> tuple[Mapping[str, Any], str]:
         path = Path(config).expanduser()
         try:
             text = path.read_text(encoding="utf-8")
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
             raise ConfigurationError(
-                f"Cannot read configuration file {str(path)!r}: {exc.strerror}.",
+                f"Cannot read configuration file {str(path)!r}: {reason}.",
                 "Check the path; it should point at amplify_outputs.json.",
                 underlying=exc,
             ) from None
@@ -274,6 +276,7 @@ def load_config(config: Any = None, **overrides: Any) -> AuthConfig:
         raise _fail(f"nbauth.{key}", f"no such key (one of {', '.join(sorted(_NBAUTH_KEYS))})", key)
 
     region = _str(auth, "aws_region", "auth", _REGION, "an AWS region such as 'us-east-1'")
+    region_from = "auth.aws_region"
     user_pool_id = _str(
         auth, "user_pool_id", "auth", _USER_POOL_ID, "a user pool id such as 'us-east-1_AbC123'"
     )
@@ -292,11 +295,12 @@ def load_config(config: Any = None, **overrides: Any) -> AuthConfig:
             continue
         own_region = pattern.match(value).group(1)  # type: ignore[union-attr]
         if region is None:
-            region = own_region
+            region, region_from = own_region, f"auth.{key}"
         elif own_region != region:
             raise ConfigurationError(
-                f"auth.{key} is in region {own_region!r} but auth.aws_region is {region!r}.",
-                f"Set auth.aws_region to {own_region!r}, or use the {key} from {region!r}.",
+                f"auth.{key} is in region {own_region!r} but {region_from} is in {region!r}.",
+                f"Use one region: set auth.aws_region to {own_region!r}, or use the {key} from "
+                f"{region!r}.",
             )
 
     oidc = _oidc_providers(nb)
@@ -316,6 +320,11 @@ def load_config(config: Any = None, **overrides: Any) -> AuthConfig:
             sorted(unknown)[0],
         )
     storage = _section(nb, "storage", "nbauth.")
+    unknown = set(storage) - {"kind", "path"}
+    if unknown:
+        raise _fail(
+            f"nbauth.storage.{sorted(unknown)[0]}", "no such key (kind, path)", sorted(unknown)[0]
+        )
     kind = storage.get("kind", "memory")
     if kind not in ("memory", "file", "keyring"):
         raise _fail("nbauth.storage.kind", "'memory', 'file' or 'keyring'", kind)

@@ -10,10 +10,9 @@ from botocore.exceptions import (
     BotoCoreError,
     ClientError,
     ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
     ReadTimeoutError,
 )
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from .. import errors
 
@@ -64,9 +63,7 @@ def map_aws_error(exc: BaseException, operation: str) -> errors.AuthError:
             name=code,
             underlying=exc,
         )
-    if isinstance(
-        exc, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
-    ):
+    if isinstance(exc, (BotocoreConnectionError, ReadTimeoutError, ConnectionClosedError)):
         return errors.NetworkError(
             f"{operation} failed: could not reach the service ({type(exc).__name__}).",
             underlying=exc,

@@ -25,13 +25,18 @@ __all__ = ["AuthProvider", "LoginsProvider", "logins_key_from_issuer"]
 
 def logins_key_from_issuer(issuer: str) -> str:
     """The Logins key of an OpenID Connect issuer: the URL without scheme or trailing slash."""
+    if not isinstance(issuer, str):
+        raise InvalidParameterError(
+            f"An issuer must be a URL string, got {type(issuer).__name__}.",
+            "Pass the issuer URL of your OpenID Connect provider, e.g. https://idp.example.com.",
+        )
     key = issuer.strip()
     for scheme in ("https://", "http://"):
         if key.lower().startswith(scheme):
             key = key[len(scheme) :]
             break
     key = key.rstrip("/")
-    if not key or "/" in key.split("/", 1)[0] or " " in key:
+    if not key or not key.split("/", 1)[0] or " " in key:
         raise InvalidParameterError(
             f"Cannot derive an identity-pool Logins key from issuer {issuer!r}.",
             "Pass the issuer URL of your OpenID Connect provider, e.g. https://idp.example.com.",
@@ -83,7 +88,7 @@ class AuthProvider:
     @staticmethod
     def saml(provider_arn: str) -> LoginsProvider:
         """A SAML provider, by its IAM provider ARN."""
-        if not provider_arn.startswith("arn:"):
+        if not isinstance(provider_arn, str) or not provider_arn.startswith("arn:"):
             raise InvalidParameterError(
                 f"A SAML provider is named by its IAM ARN, got {provider_arn!r}.",
                 "Pass arn:aws:iam::<account>:saml-provider/<name>.",
@@ -93,13 +98,18 @@ class AuthProvider:
     @staticmethod
     def custom(logins_key: str) -> LoginsProvider:
         """Any Logins key, verbatim."""
-        if not logins_key or not logins_key.strip():
+        if not isinstance(logins_key, str) or not logins_key.strip():
             raise InvalidParameterError("A custom provider needs a non-empty Logins key.")
         return LoginsProvider("custom", logins_key.strip())
 
     @staticmethod
     def user_pool(region: str, user_pool_id: str) -> LoginsProvider:
         """A Cognito user pool."""
+        if not all(isinstance(v, str) and v.strip() for v in (region, user_pool_id)):
+            raise InvalidParameterError(
+                f"user_pool() needs a region and a user pool id, got {region!r}, {user_pool_id!r}.",
+                "Pass e.g. AuthProvider.user_pool('us-east-1', 'us-east-1_AbC123').",
+            )
         return LoginsProvider("user_pool", f"cognito-idp.{region}.amazonaws.com/{user_pool_id}")
 
     @classmethod

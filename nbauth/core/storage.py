@@ -162,7 +162,7 @@ def storage_from_config(kind: str, path: str | None) -> KeyValueStorage:
     if kind == "memory":
         return MemoryStorage()
     if kind == "file":
-        default = Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")).expanduser() / "nbauth"
+        default = Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "nbauth"
         return FileStorage(path or default)
     if kind == "keyring":
         return KeyringStorage()

@@ -10,7 +10,7 @@ import datetime as _dt
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from ..errors import InvalidTokenError
+from ..errors import InvalidParameterError, InvalidTokenError
 from .jwt import JWT, decode_jwt
 from .redaction import REDACTED, hint
 
@@ -43,10 +43,24 @@ class AWSCredentials:
         self.access_key_id = access_key_id
         self.secret_access_key = secret_access_key
         self.session_token = session_token
-        if isinstance(expiration, (int, float)):
+        if isinstance(expiration, str):
+            try:
+                expiration = _dt.datetime.fromisoformat(expiration.replace("Z", "+00:00"))
+            except ValueError:
+                raise InvalidParameterError(
+                    f"expiration {expiration!r} is not an ISO-8601 timestamp."
+                ) from None
+        if isinstance(expiration, (int, float)) and not isinstance(expiration, bool):
             expiration = _dt.datetime.fromtimestamp(float(expiration), tz=_dt.timezone.utc)
-        elif isinstance(expiration, _dt.datetime) and expiration.tzinfo is None:
-            expiration = expiration.replace(tzinfo=_dt.timezone.utc)
+        elif isinstance(expiration, _dt.datetime):
+            if expiration.tzinfo is None:
+                expiration = expiration.replace(tzinfo=_dt.timezone.utc)
+            expiration = expiration.astimezone(_dt.timezone.utc)
+        elif expiration is not None:
+            raise InvalidParameterError(
+                "expiration must be a datetime, epoch seconds or an ISO-8601 string, not "
+                f"{type(expiration).__name__}."
+            )
         self.expiration: _dt.datetime | None = expiration
         self.expires_at: float | None = expiration.timestamp() if expiration else None
 

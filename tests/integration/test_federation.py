@@ -15,8 +15,9 @@ from nbauth.errors import (
 )
 
 
-def test_user_pool_token_federates_and_lists_the_bucket(sb, make_auth, recorder, new_user,
-                                                        user_pool_provider):
+def test_user_pool_token_federates_and_lists_the_bucket(
+    sb, make_auth, recorder, new_user, user_pool_provider
+):
     auth = make_auth()
     events = recorder(auth)
     _, token = new_user()
@@ -44,8 +45,9 @@ def test_user_pool_token_federates_and_lists_the_bucket(sb, make_auth, recorder,
     }
 
 
-def test_oidc_issuer_token_federates_with_the_issuer_as_logins_key(sb, make_auth, oidc_issuer,
-                                                                   oidc_key):
+def test_oidc_issuer_token_federates_with_the_issuer_as_logins_key(
+    sb, make_auth, oidc_issuer, oidc_key
+):
     auth = make_auth()
     token = oidc_issuer.token(sub="oidc-user-1")
     result = auth.federate_to_identity_pool(token, nbauth.AuthProvider.oidc(oidc_issuer.issuer))
@@ -80,12 +82,14 @@ def test_custom_role_arn_is_passed_on(sb, make_auth, new_user, user_pool_provide
     )
     assert result.credentials.access_key_id
     with pytest.raises(InvalidParameterError):
-        make_auth().federate_to_identity_pool(token, user_pool_provider,
-                                              custom_role_arn="not-an-arn")
+        make_auth().federate_to_identity_pool(
+            token, user_pool_provider, custom_role_arn="not-an-arn"
+        )
 
 
-def test_clear_federation_falls_back_to_guest_credentials(sb, make_auth, recorder, new_user,
-                                                          user_pool_provider):
+def test_clear_federation_falls_back_to_guest_credentials(
+    sb, make_auth, recorder, new_user, user_pool_provider
+):
     auth = make_auth()
     events = recorder(auth)
     _, token = new_user()
@@ -114,16 +118,20 @@ def test_guest_identity_is_reused_from_the_cache(sb, make_auth):
 def test_no_guest_access_means_no_credentials(sb, make_auth):
     sb.set_guest_access(False)
     try:
-        config = {**sb.config, "auth": {**sb.config["auth"],
-                                        "unauthenticated_identities_enabled": False}}
+        config = {
+            **sb.config,
+            "auth": {**sb.config["auth"], "unauthenticated_identities_enabled": False},
+        }
         auth = make_auth(config=config)
         session = auth.fetch_auth_session()
         assert session.credentials is None and session.identity_id is None
         with pytest.raises(NoCredentialsError):
             auth.boto3_session().client("s3").list_buckets()
         # A config that claims guests are allowed meets the pool's refusal.
-        claims_guests = {**sb.config, "auth": {**sb.config["auth"],
-                                               "unauthenticated_identities_enabled": True}}
+        claims_guests = {
+            **sb.config,
+            "auth": {**sb.config["auth"], "unauthenticated_identities_enabled": True},
+        }
         with pytest.raises(NotAuthorizedError) as err:
             make_auth(config=claims_guests).fetch_auth_session()
         assert "Unauthenticated" in err.value.message
@@ -146,7 +154,7 @@ def test_state_rules(sb, make_auth, new_user, user_pool_provider):
 
 
 def test_federation_refused_while_a_user_is_signed_in(sb, make_auth, new_user, user_pool_provider):
-    username, token = new_user()
+    _, token = new_user()
 
     class SignedInUser:
         def get_tokens(self, *, force_refresh=False):
@@ -200,8 +208,9 @@ def test_expired_token_is_refused_without_a_network_call(sb, make_auth, oidc_iss
     assert auth.state == "signed_out"
 
 
-def test_failed_federation_leaves_the_previous_federation_in_place(sb, make_auth, new_user,
-                                                                  user_pool_provider, oidc_issuer):
+def test_failed_federation_leaves_the_previous_federation_in_place(
+    sb, make_auth, new_user, user_pool_provider, oidc_issuer
+):
     auth = make_auth()
     _, token = new_user()
     good = auth.federate_to_identity_pool(token, user_pool_provider)
@@ -212,8 +221,8 @@ def test_failed_federation_leaves_the_previous_federation_in_place(sb, make_auth
 
 
 def test_unknown_identity_pool(sb, make_auth, new_user, user_pool_provider):
-    config = {**sb.config, "auth": {**sb.config["auth"],
-                                    "identity_pool_id": f"{sb.region}:00000000-0000-0000-0000-000000000000"}}
+    unknown = f"{sb.region}:00000000-0000-0000-0000-000000000000"
+    config = {**sb.config, "auth": {**sb.config["auth"], "identity_pool_id": unknown}}
     _, token = new_user()
     with pytest.raises(ResourceNotFoundError) as err:
         make_auth(config=config).federate_to_identity_pool(token, user_pool_provider)
@@ -230,8 +239,9 @@ def test_malformed_identity_pool_id_and_region_mismatch_are_configuration_errors
     assert "eu-west-1" in err.value.message and sb.region in err.value.message
 
 
-def test_unreachable_service_is_a_network_error(make_auth, monkeypatch, new_user,
-                                                user_pool_provider):
+def test_unreachable_service_is_a_network_error(
+    make_auth, monkeypatch, new_user, user_pool_provider
+):
     _, token = new_user()
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     with pytest.raises(nbauth.errors.NetworkError) as err:
@@ -239,8 +249,9 @@ def test_unreachable_service_is_a_network_error(make_auth, monkeypatch, new_user
     assert err.value.retryable
 
 
-def test_service_specific_endpoint_variables_are_honoured(sb, make_auth, monkeypatch, new_user,
-                                                          user_pool_provider):
+def test_service_specific_endpoint_variables_are_honoured(
+    sb, make_auth, monkeypatch, new_user, user_pool_provider
+):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # would fail if used
     monkeypatch.setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY", sb.aws_endpoint_url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", sb.aws_endpoint_url)

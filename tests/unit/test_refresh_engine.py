@@ -32,8 +32,9 @@ class Source:
 
 def make(clock: FakeClock, source: Source, **kw) -> Refreshable[dict]:
     kw.setdefault("policy", RefreshPolicy(margin_seconds=300, jitter_seconds=0))
-    return Refreshable(source, expires_at=lambda v: v["exp"], clock=clock,
-                       random=fixed_random(0.0), **kw)
+    return Refreshable(
+        source, expires_at=lambda v: v["exp"], clock=clock, random=fixed_random(0.0), **kw
+    )
 
 
 @pytest.fixture
@@ -222,12 +223,20 @@ def test_tick_after_failure_waits_for_the_backoff(clock):
 
 
 def test_jitter_spreads_refresh_times(clock):
-    early = Refreshable(lambda: {"exp": clock() + 3600}, expires_at=lambda v: v["exp"],
-                        clock=clock, random=fixed_random(1.0),
-                        policy=RefreshPolicy(margin_seconds=300, jitter_seconds=30))
-    late = Refreshable(lambda: {"exp": clock() + 3600}, expires_at=lambda v: v["exp"],
-                       clock=clock, random=fixed_random(0.0),
-                       policy=RefreshPolicy(margin_seconds=300, jitter_seconds=30))
+    early = Refreshable(
+        lambda: {"exp": clock() + 3600},
+        expires_at=lambda v: v["exp"],
+        clock=clock,
+        random=fixed_random(1.0),
+        policy=RefreshPolicy(margin_seconds=300, jitter_seconds=30),
+    )
+    late = Refreshable(
+        lambda: {"exp": clock() + 3600},
+        expires_at=lambda v: v["exp"],
+        clock=clock,
+        random=fixed_random(0.0),
+        policy=RefreshPolicy(margin_seconds=300, jitter_seconds=30),
+    )
     early.get()
     late.get()
     assert late.refresh_at - early.refresh_at == pytest.approx(30)
@@ -246,8 +255,9 @@ def test_a_failing_hook_does_not_break_the_engine(clock):
 def test_background_timer_refreshes_ahead_of_expiry(clock):
     src = Source(clock)
     done = threading.Event()
-    engine = make(clock, src, background=True,
-                  on_refreshed=lambda v: done.set() if v["n"] == 2 else None)
+    engine = make(
+        clock, src, background=True, on_refreshed=lambda v: done.set() if v["n"] == 2 else None
+    )
     try:
         engine.get()
         assert engine.timer_running
