@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .config import AuthConfig, load_config
 from .core.jwt import decode_jwt
+from .core.log_redaction import install_redaction
 from .core.logins import AuthProvider, LoginsProvider
 from .core.protocols import CredentialsProvider, TokenProvider
 from .core.refresh import Refreshable, RefreshPolicy
@@ -121,6 +122,7 @@ class Auth:
             self.config.storage_kind, self.config.storage_path
         )
         self.hub = hub or default_hub
+        install_redaction()  # before any call whose debug logs could carry a secret
         self._clock = clock
         self._lock = threading.RLock()
         self._federation: _Federation | None = None

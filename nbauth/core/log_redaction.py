@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 
-from .redaction import REDACTED
+from .redaction import REDACTED, hint
 
 __all__ = ["RedactingFilter", "install_redaction", "redact"]
 
@@ -28,6 +28,8 @@ _SECRET_FIELD = re.compile(
 _SECURITY_TOKEN_HEADER = re.compile(
     r"""(?P<key>x-amz-security-token["']?\s*[:=]\s*b?["']?)(?P<value>[^\s"',}]+)""", re.I
 )
+# Access key ids are identifiers, not secrets, but nbauth shows only their last characters.
+_ACCESS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{12,}\b")
 _LOGINS = re.compile(r"""(["']Logins["']\s*:\s*)\{[^{}]*\}""")
 
 #: Loggers of libraries whose DEBUG output can carry nbauth's secrets.
@@ -50,6 +52,7 @@ def redact(text: str) -> str:
         lambda m: f"{m.group('key')}{m.group('quote')}{REDACTED}{m.group('quote')}", text
     )
     text = _SECURITY_TOKEN_HEADER.sub(lambda m: f"{m.group('key')}{REDACTED}", text)
+    text = _ACCESS_KEY_ID.sub(lambda m: hint(m.group(0)) or "", text)
     return _JWT.sub(REDACTED, text)
 
 
