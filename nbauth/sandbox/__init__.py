@@ -1,0 +1,35 @@
+"""nbauth's local, offline "AWS half": Cognito user pool + identity pool + S3.
+
+moto in server mode behind a strict Cognito Identity layer (tokens verified,
+stable identity ids, linking, merging, refusals), with call counting and fault
+injection, all on ``http://127.0.0.1:<port>``::
+
+    import nbauth.sandbox as sandbox
+
+    with sandbox.start() as sb:
+        os.environ.update(sb.env)  # or AWS_ENDPOINT_URL=sb.aws_endpoint_url
+        token = sb.id_token()      # the demo user's user-pool ID token
+        ...
+
+Only tests, the CLI and notebooks import this package; nothing else in nbauth
+does, and it imports nothing from nbauth. moto is imported on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .command import main
+
+if TYPE_CHECKING:
+    from .instance import Sandbox, start
+
+__all__ = ["Sandbox", "main", "start"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("Sandbox", "start"):
+        from . import instance
+
+        return getattr(instance, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

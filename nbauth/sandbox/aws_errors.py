@@ -1,0 +1,98 @@
+"""AWS JSON-protocol responses for the sandbox's WSGI layers.
+
+Cognito speaks the ``application/x-amz-json-1.1`` protocol: a success is a JSON
+object, an error is ``{"__type": code, "message": text}`` with an HTTP status
+(400 for client errors). botocore turns the ``__type`` into a typed exception
+(``client.exceptions.NotAuthorizedException``), so the code strings here must be
+the exact names from the service model.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+__all__ = [
+    "AwsError",
+    "StartResponse",
+    "html_response",
+    "json_error_response",
+    "json_response",
+]
+
+StartResponse = Callable[..., Any]
+
+_JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+class AwsError(Exception):
+    """An error to answer in AWS's JSON shape (``__type`` + ``message``)."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def _status_line(status: int) -> str:
+    return f"{status} {_REASONS.get(status, 'Error')}"
+
+
+def json_response(
+    start_response: StartResponse,
+    body: dict[str, Any],
+    status: int = 200,
+    content_type: str = _JSON_CONTENT_TYPE,
+) -> Iterable[bytes]:
+    """Answer with a JSON body, as AWS JSON-protocol services do."""
+    data = json.dumps(body).encode()
+    start_response(
+        _status_line(status),
+        [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(data))),
+            ("x-amzn-RequestId", str(uuid.uuid4())),
+        ],
+    )
+    return [data]
+
+
+def json_error_response(
+    start_response: StartResponse, code: str, message: str, status: int = 400
+) -> Iterable[bytes]:
+    """Answer with AWS's JSON error shape; botocore raises it as ``code``."""
+    data = json.dumps({"__type": code, "message": message}).encode()
+    start_response(
+        _status_line(status),
+        [
+            ("Content-Type", _JSON_CONTENT_TYPE),
+            ("Content-Length", str(len(data))),
+            ("x-amzn-RequestId", str(uuid.uuid4())),
+            ("x-amzn-ErrorType", code),
+        ],
+    )
+    return [data]
+
+
+def html_response(start_response: StartResponse, status: int, html: str) -> Iterable[bytes]:
+    """Answer with an HTML page, like a load balancer in front of a failed service."""
+    data = html.encode()
+    start_response(
+        _status_line(status),
+        [("Content-Type", "text/html"), ("Content-Length", str(len(data)))],
+    )
+    return [data]
