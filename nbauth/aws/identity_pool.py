@@ -12,6 +12,7 @@ that could use still-valid credentials.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -33,6 +34,35 @@ _CLIENT_CONFIG = Config(
     read_timeout=20,
     user_agent_appid="nbauth",
 )
+
+
+# Building a botocore client costs ~50 ms (endpoint data is parsed per session); clients are
+# thread-safe, so one is shared per region and endpoint configuration across Auth objects.
+_CLIENTS: dict[tuple[str, ...], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+_ENDPOINT_ENV = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_COGNITO_IDENTITY",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "AWS_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT",
+)
+
+
+def _shared_client(region: str) -> Any:
+    key = (region, *(os.environ.get(name, "") for name in _ENDPOINT_ENV))
+    client = _CLIENTS.get(key)
+    if client is None:
+        with _CLIENTS_LOCK:
+            client = _CLIENTS.get(key)
+            if client is None:
+                client = boto3.Session().client(
+                    "cognito-identity", region_name=region, config=_CLIENT_CONFIG
+                )
+                _CLIENTS[key] = client
+    return client
 
 
 class IdentityPoolClient:
@@ -58,10 +88,12 @@ class IdentityPoolClient:
             with self._lock:
                 if self._client is None:
                     install_redaction()
-                    session = self._session or boto3.Session()
-                    self._client = session.client(
-                        "cognito-identity", region_name=self.region, config=_CLIENT_CONFIG
-                    )
+                    if self._session is not None:
+                        self._client = self._session.client(
+                            "cognito-identity", region_name=self.region, config=_CLIENT_CONFIG
+                        )
+                    else:
+                        self._client = _shared_client(self.region)
         return self._client
 
     def get_id(self, logins: Mapping[str, str]) -> str:

@@ -137,7 +137,11 @@ class Refreshable(Generic[T]):
         now = self.clock()
         value = self._value
         if not force and value is not None and now < self.usable_until:
-            # Stale: refresh opportunistically if nobody else is and we're not backing off.
+            # Stale: with a background timer, hand it the refresh and answer at once;
+            # without one, refresh here if nobody else is and we're not backing off.
+            if self.timer_running:
+                self._wakeup.set()
+                return value
             if now >= self.retry_at and self._flight.acquire(blocking=False):
                 try:
                     self._refresh_in_flight(raise_errors=False)

@@ -279,3 +279,20 @@ def test_close_is_idempotent_and_the_value_stays_readable(clock):
     engine.close()
     engine.close()
     assert engine.get()["n"] == 1
+
+
+def test_with_a_timer_a_stale_read_never_waits_for_the_network(clock):
+    src = Source(clock)
+    done = threading.Event()
+    engine = make(clock, src, background=True,
+                  on_refreshed=lambda v: done.set() if v["n"] == 2 else None)
+    try:
+        first = engine.get()
+        src.gate = threading.Event()  # the next fetch blocks until released
+        clock.advance(engine.refresh_at - clock() + 1)
+        assert engine.get() is first  # answered at once, the timer does the refresh
+        src.gate.set()
+        assert done.wait(5)
+        assert engine.get()["n"] == 2
+    finally:
+        engine.close()
