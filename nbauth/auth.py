@@ -125,6 +125,7 @@ class Auth:
         install_redaction()  # before any call whose debug logs could carry a secret
         self._clock = clock
         self._lock = threading.RLock()
+        self._local = threading.local()  # tokens read by this thread's fetch_auth_session
         self._federation: _Federation | None = None
         self._signed_in: TokenProvider | None = None  # set by nbauth's own sign-in flows
         self._pool: IdentityPoolCredentialsProvider | None = None
@@ -301,11 +302,15 @@ class Auth:
         version = self._session_version
         source = self._token_source()
         tokens = self._get_tokens(source, force_refresh) if source is not None else None
-        fetched = self._credentials.get(force=force_refresh)
-        if source is not None and fetched is not None:
-            expected = tokens.federation_token.to_string() if tokens is not None else None
-            if fetched.source_token != expected:
-                fetched = self._credentials.get(force=True)  # the user's tokens changed
+        self._local.tokens = (source, tokens)  # a fetch in this thread reuses them
+        try:
+            fetched = self._credentials.get(force=force_refresh)
+            if source is not None and fetched is not None:
+                expected = tokens.federation_token.to_string() if tokens is not None else None
+                if fetched.source_token != expected:
+                    fetched = self._credentials.get(force=True)  # the user's tokens changed
+        finally:
+            self._local.tokens = None
         user_sub = None
         if tokens is not None:
             user_sub = tokens.federation_token.subject
@@ -394,7 +399,11 @@ class Auth:
                     self._federation = federation._replace(token=fetched.source_token)
             return fetched
         source = self._token_source()
-        tokens = self._get_tokens(source, False) if source is not None else None
+        pending = getattr(self._local, "tokens", None)
+        if pending is not None and pending[0] is source:
+            tokens = pending[1]
+        else:
+            tokens = self._get_tokens(source, False) if source is not None else None
         if self.credentials_provider is not None:
             result = self.credentials_provider.get_credentials_and_identity_id(
                 tokens=tokens, authenticated=tokens is not None, force_refresh=True
