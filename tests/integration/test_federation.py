@@ -259,3 +259,24 @@ def test_service_specific_endpoint_variables_are_honoured(
     auth = make_auth()
     auth.federate_to_identity_pool(token, user_pool_provider)
     assert auth.boto3_session().client("s3").list_objects_v2(Bucket=sb.bucket)["KeyCount"] >= 1
+
+
+def test_profile_services_section_is_honoured(
+    sb, make_auth, monkeypatch, tmp_path, new_user, user_pool_provider
+):
+    """botocore's shared-config ``services`` section decides the endpoints, as for any boto3 code."""
+    config = tmp_path / "aws-config"
+    config.write_text(
+        "[profile sandbox]\n"
+        "services = nbauth-sandbox\n\n"
+        "[services nbauth-sandbox]\n"
+        f"cognito_identity =\n  endpoint_url = {sb.aws_endpoint_url}\n"
+        f"s3 =\n  endpoint_url = {sb.aws_endpoint_url}\n"
+    )
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_PROFILE", "sandbox")
+    _, token = new_user()
+    auth = make_auth()
+    auth.federate_to_identity_pool(token, user_pool_provider)
+    assert auth.boto3_session().client("s3").list_objects_v2(Bucket=sb.bucket)["KeyCount"] >= 1
