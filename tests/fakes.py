@@ -23,3 +23,20 @@ class FakeClock:
 def fixed_random(value: float = 0.5):
     """A random() that always returns ``value``."""
     return lambda: value
+
+
+def run_in_threads(count: int, target, timeout: float = 30.0) -> list:
+    """Start ``count`` threads at once (behind a barrier) calling ``target()``; their results."""
+    barrier = threading.Barrier(count)
+    results: list = []
+
+    def run() -> None:
+        barrier.wait()
+        results.append(target())
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return results

@@ -96,15 +96,19 @@ class IdentityPoolClient:
                         self._client = _shared_client(self.region)
         return self._client
 
+    def _call(self, operation: str, method: str, **params: Any) -> dict[str, Any]:
+        """Call ``method`` with the non-empty ``params``; errors become typed AuthErrors."""
+        kwargs = {k: dict(v) if isinstance(v, Mapping) else v for k, v in params.items() if v}
+        try:
+            return getattr(self.client, method)(**kwargs)  # type: ignore[no-any-return]
+        except Exception as exc:
+            raise map_aws_error(exc, operation) from None
+
     def get_id(self, logins: Mapping[str, str]) -> str:
         """``GetId``: the identity id for these logins (guest when ``logins`` is empty)."""
-        kwargs: dict[str, Any] = {"IdentityPoolId": self.identity_pool_id}
-        if logins:
-            kwargs["Logins"] = dict(logins)
-        try:
-            response = self.client.get_id(**kwargs)
-        except Exception as exc:
-            raise map_aws_error(exc, "GetId") from None
+        response = self._call(
+            "GetId", "get_id", IdentityPoolId=self.identity_pool_id, Logins=logins
+        )
         return str(response["IdentityId"])
 
     def get_credentials_for_identity(
@@ -115,15 +119,13 @@ class IdentityPoolClient:
     ) -> tuple[str, AWSCredentials]:
         """``GetCredentialsForIdentity``: returns the identity id the service answered with
         (it differs from ``identity_id`` after identities were merged) and the credentials."""
-        kwargs: dict[str, Any] = {"IdentityId": identity_id}
-        if logins:
-            kwargs["Logins"] = dict(logins)
-        if custom_role_arn:
-            kwargs["CustomRoleArn"] = custom_role_arn
-        try:
-            response = self.client.get_credentials_for_identity(**kwargs)
-        except Exception as exc:
-            raise map_aws_error(exc, "GetCredentialsForIdentity") from None
+        response = self._call(
+            "GetCredentialsForIdentity",
+            "get_credentials_for_identity",
+            IdentityId=identity_id,
+            Logins=logins,
+            CustomRoleArn=custom_role_arn,
+        )
         raw = response["Credentials"]
         credentials = AWSCredentials(
             access_key_id=raw["AccessKeyId"],
@@ -135,11 +137,7 @@ class IdentityPoolClient:
 
     def get_open_id_token(self, identity_id: str, logins: Mapping[str, str]) -> tuple[str, str]:
         """``GetOpenIdToken``: a Cognito-issued OpenID token for the identity."""
-        kwargs: dict[str, Any] = {"IdentityId": identity_id}
-        if logins:
-            kwargs["Logins"] = dict(logins)
-        try:
-            response = self.client.get_open_id_token(**kwargs)
-        except Exception as exc:
-            raise map_aws_error(exc, "GetOpenIdToken") from None
+        response = self._call(
+            "GetOpenIdToken", "get_open_id_token", IdentityId=identity_id, Logins=logins
+        )
         return str(response["IdentityId"]), str(response["Token"])

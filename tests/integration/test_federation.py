@@ -264,7 +264,7 @@ def test_service_specific_endpoint_variables_are_honoured(
 def test_profile_services_section_is_honoured(
     sb, make_auth, monkeypatch, tmp_path, new_user, user_pool_provider
 ):
-    """botocore's shared-config ``services`` section decides the endpoints, as for any boto3 code."""
+    """botocore's shared-config ``services`` section decides the endpoints, as for boto3."""
     config = tmp_path / "aws-config"
     config.write_text(
         "[profile sandbox]\n"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 
 import nbauth
 from nbauth.errors import ServiceError
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, run_in_threads
 
 
 def test_warm_start_costs_one_call(sb, make_auth, new_user, user_pool_provider, tmp_path):
@@ -92,18 +91,7 @@ def test_concurrent_first_calls_share_one_get_id(sb, make_auth):
     """Amplify issue 13499: parallel first fetches must not create several identities."""
     auth = make_auth(refresh={"background": False})
     sb.reset_calls()
-    barrier = threading.Barrier(32)
-    sessions = []
-
-    def call():
-        barrier.wait()
-        sessions.append(auth.fetch_auth_session())
-
-    threads = [threading.Thread(target=call) for _ in range(32)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    sessions = run_in_threads(32, auth.fetch_auth_session)
     assert len(sessions) == 32
     assert len({s.identity_id for s in sessions}) == 1
     assert (sb.calls("GetId"), sb.calls("GetCredentialsForIdentity")) == (1, 1)
@@ -118,18 +106,7 @@ def test_32_threads_across_an_expiry_cause_one_refresh(sb, make_auth, new_user, 
     sb.set_credentials_lifetime(3600)  # the next credentials outlive the jump below
     clock.advance(first.credentials.expires_at - clock() + 1)  # past the first expiry
     sb.reset_calls()
-    barrier = threading.Barrier(32)
-    results = []
-
-    def call():
-        barrier.wait()
-        results.append(auth.fetch_auth_session())
-
-    threads = [threading.Thread(target=call) for _ in range(32)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results = run_in_threads(32, auth.fetch_auth_session)
     assert len(results) == 32
     assert sb.calls("GetCredentialsForIdentity") == 1
     assert sb.calls("GetId") == 0
