@@ -43,6 +43,7 @@ from .core.values import (
     AuthTokens,
     AWSCredentials,
     FederateToIdentityPoolResult,
+    SignInResult,
 )
 from .errors import (
     AuthError,
@@ -53,6 +54,7 @@ from .errors import (
     NoCredentialsError,
     NotAuthorizedError,
     ProviderTokenExpiredError,
+    UserAlreadyAuthenticatedError,
 )
 from .events import Hub
 from .events import hub as default_hub
@@ -61,6 +63,10 @@ if TYPE_CHECKING:
     import boto3
 
     from .aws.credentials_provider import IdentityPoolCredentialsProvider
+    from .oidc.client import OIDCClient
+    from .oidc.rfc7636 import RedirectSignIn
+    from .oidc.rfc8628 import DeviceCodeSignIn
+    from .oidc.tokens import OIDCTokens
 
 __all__ = ["Auth"]
 
@@ -129,6 +135,7 @@ class Auth:
         self._federation: _Federation | None = None
         self._signed_in: TokenProvider | None = None  # set by nbauth's own sign-in flows
         self._pool: IdentityPoolCredentialsProvider | None = None
+        self._oidc_clients: dict[str, OIDCClient] = {}
         self._live_credentials: Any = None
         self._session_cache: AuthSession | None = None
         self._session_fresh_until = 0.0
@@ -259,29 +266,241 @@ class Auth:
         self._emit("federationToIdentityPoolCleared", None, "Federation cleared")
 
     def sign_out(self) -> None:
-        """Sign the current user out locally. Refused while federated, as in Amplify."""
+        """Sign the current user out. Refused while federated, as in Amplify.
+
+        For an OIDC sign-in the refresh token is revoked at the IdP (RFC 7009) where it offers
+        revocation; revocation errors never block the local sign-out. The AWS credentials that
+        followed the user are dropped too.
+        """
         with self._lock:
             if self._federation is not None:
                 raise InvalidStateError(
                     "sign_out() is not allowed while federated to the identity pool.",
                     "Call clear_federation_to_identity_pool() to end a federated session.",
                 )
-            was_signed_in = self._signed_in is not None
+            user = self._signed_in
             self._signed_in = None
             self._credentials.reset()
             self._invalidate_session()
-        if was_signed_in:
-            self._emit("signedOut", None, "Signed out")
+        if user is None:
+            return
+        end = getattr(user, "sign_out", None)
+        if callable(end):
+            end()
+        self._emit("signedOut", None, "Signed out")
 
     def _enter_signed_in(self, tokens: TokenProvider) -> None:
         """For nbauth's own sign-in flows: the user is signed in; tokens come from ``tokens``."""
         with self._lock:
-            if self._federation is not None:
-                raise InvalidStateError(
-                    "Cannot sign in while federated to the identity pool.",
-                    "Call clear_federation_to_identity_pool() first.",
-                )
+            self._check_can_sign_in()
             self._signed_in = tokens
+            self._credentials.reset()
+            self._invalidate_session()
+
+    def _check_can_sign_in(self) -> None:
+        if self._federation is not None:
+            raise InvalidStateError(
+                "Cannot sign in while federated to the identity pool.",
+                "Call clear_federation_to_identity_pool() first.",
+            )
+        if self._signed_in is not None:
+            raise UserAlreadyAuthenticatedError(
+                "A user is already signed in.",
+                "Call sign_out() first, or keep using the current session.",
+            )
+
+    # -- OpenID Connect sign-in ----------------------------------------------------------
+
+    def sign_in_with_device_code(
+        self, *, provider: str | None = None, scopes: list[str] | tuple[str, ...] | None = None
+    ) -> DeviceCodeSignIn:
+        """Start an RFC 8628 device-code sign-in; returns at once with the code to show.
+
+        The handle has ``user_code``, ``verification_uri``, ``verification_uri_complete``,
+        ``expires_at``, ``status``, ``wait(timeout)`` and ``cancel()``. Polling runs off the
+        calling thread; once the user approves, the ID token is verified, the user is signed in
+        and AWS credentials follow the tokens.
+
+        Example::
+
+            handle = auth.sign_in_with_device_code()
+            print("Open", handle.verification_uri_complete, "and enter", handle.user_code)
+            handle.wait(timeout=600)
+        """
+        from .oidc.rfc8628 import start_device_code
+
+        self._check_can_sign_in()
+        client = self._oidc_client(provider, redirect=False)
+        return start_device_code(
+            client,
+            scopes=tuple(scopes) if scopes else None,
+            on_tokens=lambda tokens: self._finish_oidc_sign_in(client, tokens),
+            clock=self._clock,
+        )
+
+    def sign_in_with_redirect(
+        self,
+        *,
+        provider: str | None = None,
+        custom_state: str | None = None,
+        mode: str = "loopback",
+        scopes: list[str] | tuple[str, ...] | None = None,
+        timeout: float = 300.0,
+        redirect_uri: str | None = None,
+    ) -> RedirectSignIn:
+        """Start an authorization-code + PKCE sign-in; returns a handle with the ``url`` to open.
+
+        ``provider`` names an OIDC provider from ``nbauth.oidc_providers``, or — with Cognito
+        managed login configured in ``auth.oauth`` — a social provider (``"Google"``,
+        ``"Facebook"``, ``"Amazon"``, ``"Apple"``, ``"COGNITO"`` or a custom name), sent as
+        Cognito's ``identity_provider``. ``mode`` is ``"loopback"`` (a one-shot listener on
+        127.0.0.1) or ``"paste"`` (call ``handle.complete(final_url)``; for remote kernels).
+        ``custom_state`` comes back in the ``customOAuthState`` event.
+
+        Example::
+
+            handle = auth.sign_in_with_redirect(provider="Google", custom_state="/reports")
+            webbrowser.open(handle.url)
+            handle.wait(timeout=300)
+        """
+        from .oidc.rfc7636 import start_redirect
+
+        self._check_can_sign_in()
+        if custom_state is not None and not isinstance(custom_state, str):
+            raise InvalidParameterError("custom_state must be a string.")
+        client = self._oidc_client(provider, redirect=True)
+        handle = start_redirect(
+            client,
+            scopes=tuple(scopes) if scopes else None,
+            custom_state=custom_state,
+            mode=mode,
+            timeout=timeout,
+            redirect_uri=redirect_uri,
+            on_tokens=lambda tokens, nonce, state: self._finish_oidc_sign_in(
+                client, tokens, nonce=nonce, redirect=True, custom_state=state
+            ),
+        )
+
+        def report(h: Any) -> None:
+            if h.status != "signed_in" and h.status != "cancelled" and h.error is not None:
+                self._emit(
+                    "signInWithRedirect_failure",
+                    {"error": h.error.name, "message": h.error.message},
+                    "Sign-in with redirect failed",
+                )
+
+        handle.on_done(report)
+        return handle
+
+    def _oidc_client(self, provider: str | None, *, redirect: bool) -> OIDCClient:
+        from .oidc.client import OIDCClient, ProviderSpec
+
+        oidc = self.config.oidc_providers
+        name = provider
+        if name is None:
+            name = self.config.default_provider or (next(iter(oidc)) if len(oidc) == 1 else None)
+        if name is not None and name in oidc:
+            spec_config = oidc[name]
+            key = f"oidc:{name}"
+            if key not in self._oidc_clients:
+                self._oidc_clients[key] = OIDCClient(
+                    ProviderSpec(
+                        name=name,
+                        issuer=spec_config.issuer,
+                        client_id=spec_config.client_id,
+                        client_secret=spec_config.client_secret,
+                        scopes=spec_config.scopes,
+                        logins_key=spec_config.logins_key,
+                    ),
+                    clock=self._clock,
+                )
+            return self._oidc_clients[key]
+        if redirect and self.config.oauth is not None:
+            from .cognito.managed_login import managed_login_spec
+
+            key = f"cognito:{provider}"
+            if key not in self._oidc_clients:
+                self._oidc_clients[key] = OIDCClient(
+                    managed_login_spec(self.config, provider), clock=self._clock
+                )
+            return self._oidc_clients[key]
+        known = ", ".join(oidc) or "none"
+        if name is None:
+            raise ConfigurationError(
+                "No provider given and no default: nbauth.oidc_providers has "
+                f"{len(oidc)} providers and nbauth.default_provider is not set.",
+                "Pass provider=... or set nbauth.default_provider.",
+            )
+        no_device = (
+            ""
+            if redirect or self.config.oauth is None
+            else ("; Cognito managed login has no device flow")
+        )
+        raise ConfigurationError(
+            f"Unknown provider {name!r} (nbauth.oidc_providers: {known}{no_device}).",
+            "Use a provider configured in nbauth.oidc_providers"
+            + (
+                ", or a social provider of auth.oauth with sign_in_with_redirect()."
+                if self.config.oauth is not None
+                else "."
+            ),
+        )
+
+    def _finish_oidc_sign_in(
+        self,
+        client: OIDCClient,
+        tokens: OIDCTokens,
+        *,
+        nonce: str | None = None,
+        redirect: bool = False,
+        custom_state: str | None = None,
+    ) -> SignInResult:
+        from .oidc.token_provider import OIDCTokenProvider
+
+        id_token = client.verify_tokens(tokens, nonce=nonce)
+        provider = OIDCTokenProvider(
+            client,
+            tokens,
+            storage=self.storage,
+            emit=self._emit,
+            policy=self._credentials.policy,
+            clock=self._clock,
+            background=self.config.background_refresh,
+            on_refreshed=lambda _t: self._on_user_tokens_refreshed(provider),
+            on_invalidated=lambda: self._on_user_tokens_invalidated(provider),
+        )
+        try:
+            self._enter_signed_in(provider)
+        except AuthError:
+            provider.sign_out(revoke=True)
+            raise
+        claims = id_token.payload if id_token is not None else {}
+        username = (
+            claims.get("cognito:username")
+            or claims.get("preferred_username")
+            or claims.get("email")
+            or claims.get("sub")
+        )
+        self._emit("signedIn", {"username": username, "provider": client.spec.name}, "Signed in")
+        if redirect:
+            self._emit(
+                "signInWithRedirect", {"provider": client.spec.name}, "Signed in with redirect"
+            )
+            if custom_state is not None:
+                self._emit("customOAuthState", custom_state, "Custom OAuth state")
+        return SignInResult(True, {"sign_in_step": "DONE"})
+
+    def _on_user_tokens_refreshed(self, provider: TokenProvider) -> None:
+        if self._signed_in is provider:
+            with self._lock:
+                self._invalidate_session()
+            self._credentials.mark_stale()  # re-federate with the new ID token
+
+    def _on_user_tokens_invalidated(self, provider: TokenProvider) -> None:
+        with self._lock:
+            if self._signed_in is not provider:
+                return
+            self._signed_in = None
             self._credentials.reset()
             self._invalidate_session()
 
@@ -422,7 +641,7 @@ class Auth:
         if tokens is not None:
             from .aws.credentials_provider import logins_for_tokens
 
-            logins = logins_for_tokens(tokens)
+            logins = logins_for_tokens(tokens, getattr(source, "logins_key", None))
             result = pool.credentials_for(logins)
             return _Fetched(
                 result.credentials,
@@ -504,8 +723,11 @@ class Auth:
     # -- lifecycle -----------------------------------------------------------------------
 
     def close(self) -> None:
-        """Stop the background refresh (idempotent)."""
+        """Stop the background refresh of credentials and tokens (idempotent)."""
         self._credentials.close()
+        closer = getattr(self._signed_in, "close", None)
+        if callable(closer):
+            closer()
 
     def __repr__(self) -> str:
         return f"Auth(state={self.state!r}, identity_pool_id={self.config.identity_pool_id!r})"

@@ -207,3 +207,31 @@ def new_user(sb: Any) -> Callable[[], tuple[str, str]]:
 def make_unsigned_client() -> Callable[..., Any]:
     """``make_unsigned_client(service, endpoint_url, **config)``."""
     return unsigned_client
+
+
+# -- panva's oidc-provider 9 (node): a second, independent IdP -----------------
+# See tests/peers/oidc_provider_peer.py; needs `npm ci --prefix tests/peers/oidc_provider`.
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[Any]:
+    """A running ``OidcProviderPeer`` with the default TTLs, shared by the whole run."""
+    from tests.peers.oidc_provider_peer import OidcProviderPeer
+
+    with OidcProviderPeer.start() as peer:
+        yield peer
+
+
+@pytest.fixture
+def start_oidc_provider() -> Iterator[Callable[..., Any]]:
+    """``start_oidc_provider(access_token_ttl=20, ...)``: a fresh peer, stopped after the test."""
+    from tests.peers.oidc_provider_peer import OidcProviderPeer
+
+    started: list[Any] = []
+
+    def start(**ttls: int) -> Any:
+        peer = OidcProviderPeer.start(**ttls)
+        started.append(peer)
+        return peer
+
+    yield start
+    for peer in started:
+        peer.stop()

@@ -233,6 +233,13 @@ class Refreshable(Generic[T]):
             self._completed += 1
             self._store(value, self._generation)
 
+    def mark_stale(self) -> None:
+        """Refresh soon, keeping the value usable meanwhile (e.g. its inputs changed)."""
+        with self._state_lock:
+            if self._value is not None:
+                self.refresh_at = 0.0
+        self._wakeup.set()
+
     def reset(self) -> None:
         """Forget the value; a fetch in flight will not store its result."""
         with self._state_lock:

@@ -20,6 +20,7 @@ __all__ = [
     "AuthTokens",
     "CredentialsAndIdentityId",
     "FederateToIdentityPoolResult",
+    "SignInResult",
 ]
 
 
@@ -153,6 +154,16 @@ class AuthTokens:
 
     def __repr__(self) -> str:
         return f"AuthTokens(access_token={self.access_token!r}, id_token={self.id_token!r})"
+
+
+class SignInResult(NamedTuple):
+    """The outcome of a sign-in step (Amplify's ``SignInOutput``).
+
+    ``next_step["sign_in_step"]`` is ``"DONE"`` when signed in, otherwise the step to do next.
+    """
+
+    is_signed_in: bool
+    next_step: dict[str, Any]
 
 
 class AuthSession(NamedTuple):

@@ -1,0 +1,121 @@
+"""OpenID Connect Discovery: the provider's metadata, fetched once per issuer and cached.
+
+Checks the document as the spec asks (OIDC Discovery §4.3: ``issuer`` must equal the URL it was
+fetched for) and that the endpoints a flow needs are there, so a broken provider fails at the
+start with a clear :class:`~nbauth.errors.DiscoveryError` instead of half-way through a sign-in.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from ..errors import AuthError, DiscoveryError
+from .transport import json_request
+
+__all__ = ["ProviderMetadata", "discover", "forget"]
+
+_TTL_SECONDS = 3600.0
+_cache: dict[str, tuple[float, ProviderMetadata]] = {}
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ProviderMetadata:
+    """The parts of a discovery document nbauth uses."""
+
+    issuer: str
+    token_endpoint: str
+    jwks_uri: str
+    authorization_endpoint: str | None = None
+    device_authorization_endpoint: str | None = None
+    revocation_endpoint: str | None = None
+    userinfo_endpoint: str | None = None
+    end_session_endpoint: str | None = None
+    code_challenge_methods_supported: tuple[str, ...] = ()
+    authorization_response_iss_parameter_supported: bool = False
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def require(self, endpoint: str, flow: str) -> str:
+        """The endpoint ``flow`` needs, or a :class:`DiscoveryError` naming it."""
+        value = getattr(self, endpoint)
+        if not value:
+            raise DiscoveryError(
+                f"{self.issuer} does not offer {flow}: its discovery document has no {endpoint}.",
+                f"Use a provider (or an app client) with {flow} enabled, or another sign-in flow.",
+            )
+        return value
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any], expected_issuer: str) -> ProviderMetadata:
+        issuer = document.get("issuer")
+        if issuer != expected_issuer and issuer != expected_issuer.rstrip("/"):
+            raise DiscoveryError(
+                f"Discovery for {expected_issuer} answered with issuer {issuer!r}.",
+                "Configure the issuer exactly as the provider names itself (OIDC Discovery 4.3).",
+            )
+        missing = [
+            k for k in ("token_endpoint", "jwks_uri") if not isinstance(document.get(k), str)
+        ]
+        if missing:
+            raise DiscoveryError(
+                f"The discovery document of {issuer} lacks {', '.join(missing)}.",
+            )
+
+        def opt(key: str) -> str | None:
+            value = document.get(key)
+            return value if isinstance(value, str) and value else None
+
+        methods = document.get("code_challenge_methods_supported") or ()
+        return cls(
+            issuer=issuer,
+            token_endpoint=document["token_endpoint"],
+            jwks_uri=document["jwks_uri"],
+            authorization_endpoint=opt("authorization_endpoint"),
+            device_authorization_endpoint=opt("device_authorization_endpoint"),
+            revocation_endpoint=opt("revocation_endpoint"),
+            userinfo_endpoint=opt("userinfo_endpoint"),
+            end_session_endpoint=opt("end_session_endpoint"),
+            code_challenge_methods_supported=tuple(m for m in methods if isinstance(m, str)),
+            authorization_response_iss_parameter_supported=bool(
+                document.get("authorization_response_iss_parameter_supported")
+            ),
+            raw=document,
+        )
+
+
+def discover(issuer: str, session: requests.Session, *, clock=time.time) -> ProviderMetadata:
+    """The metadata of ``issuer`` (cached for an hour per process)."""
+    now = clock()
+    with _lock:
+        hit = _cache.get(issuer)
+    if hit is not None and now - hit[0] < _TTL_SECONDS:
+        return hit[1]
+    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    try:
+        document = json_request(session, "GET", url, "OpenID Connect discovery")
+    except AuthError as exc:
+        error = DiscoveryError(
+            f"Could not read the discovery document of {issuer}: {exc.message}",
+            "Check the issuer URL and that the provider is reachable.",
+            underlying=exc,
+        )
+        error.retryable = exc.retryable
+        raise error from None
+    metadata = ProviderMetadata.from_document(document, issuer)
+    with _lock:
+        _cache[issuer] = (now, metadata)
+    return metadata
+
+
+def forget(issuer: str | None = None) -> None:
+    """Drop cached metadata (all issuers when ``issuer`` is None)."""
+    with _lock:
+        if issuer is None:
+            _cache.clear()
+        else:
+            _cache.pop(issuer, None)

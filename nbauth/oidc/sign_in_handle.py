@@ -1,0 +1,79 @@
+"""What a sign-in flow hands back at once: a handle with a status, ``wait()`` and ``cancel()``.
+
+Flows run off the calling thread (invariant 6: nothing blocks the kernel); the handle is how a
+cell, a widget or a script follows them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import AuthError, SignInCancelledError, SignInTimeoutError
+
+__all__ = ["FINAL_STATUSES", "SignInHandle"]
+
+#: Statuses after which nothing changes any more.
+FINAL_STATUSES = frozenset({"signed_in", "denied", "expired", "cancelled", "timed_out", "failed"})
+
+
+class SignInHandle:
+    """A pending sign-in: ``status``, ``error``, ``result``, ``wait()`` and ``cancel()``."""
+
+    def __init__(self) -> None:
+        self.status = "pending"
+        self.error: AuthError | None = None
+        self.result: Any = None
+        self._done = threading.Event()
+        self._cancelled = threading.Event()
+        self._lock = threading.Lock()
+        self._callbacks: list[Callable[[SignInHandle], None]] = []
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def on_done(self, callback: Callable[[SignInHandle], None]) -> None:
+        """Call ``callback(handle)`` once the flow ends (at once if it already has)."""
+        with self._lock:
+            if not self._done.is_set():
+                self._callbacks.append(callback)
+                return
+        callback(self)
+
+    def wait(self, timeout: float | None = None) -> Any:
+        """Block until the flow ends; returns its result or raises its typed error.
+
+        A ``timeout`` that elapses raises :class:`SignInTimeoutError`; the flow itself goes on
+        (call ``wait`` again, or ``cancel``).
+        """
+        if not self._done.wait(timeout):
+            raise SignInTimeoutError(
+                f"The sign-in is still {self.status} after {timeout:.0f} s.",
+                "Complete it in the browser and call wait() again, or cancel() it.",
+            )
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+    def cancel(self) -> None:
+        """Stop the flow; ``wait`` then raises :class:`SignInCancelledError`."""
+        self._cancelled.set()
+        self._finish("cancelled", SignInCancelledError("The sign-in was cancelled."))
+
+    def _finish(self, status: str, error: AuthError | None = None, result: Any = None) -> bool:
+        with self._lock:
+            if self._done.is_set():
+                return False
+            self.status, self.error, self.result = status, error, result
+            self._done.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            try:
+                callback(self)
+            except Exception:  # a UI callback must not break the flow
+                import logging
+
+                logging.getLogger("nbauth.oidc").exception("A sign-in callback failed")
+        return True
