@@ -29,6 +29,11 @@ _EXPORTS = {
     "boto3_session": "api",
     "current_credentials": "api",
     "sign_out": "api",
+    "sign_in_with_device_code": "api",
+    "sign_in_with_redirect": "api",
+    "requests_auth": "api",
+    "SignInResult": "core.values",
+    "integrations": None,
     # classes and values
     "Auth": "auth",
     "AuthConfig": "config",
@@ -69,6 +74,7 @@ __all__ = [
     "LoginsProvider",
     "MemoryStorage",
     "RefreshPolicy",
+    "SignInResult",
     "TokenProvider",
     "boto3_session",
     "clear_federation_to_identity_pool",
@@ -80,6 +86,10 @@ __all__ = [
     "federate_to_identity_pool",
     "fetch_auth_session",
     "hub",
+    "integrations",
+    "requests_auth",
+    "sign_in_with_device_code",
+    "sign_in_with_redirect",
     "sign_out",
 ]
 
@@ -102,7 +112,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from . import errors
+    from . import errors, integrations
     from .api import (
         boto3_session,
         clear_federation_to_identity_pool,
@@ -111,6 +121,9 @@ if TYPE_CHECKING:
         current_credentials,
         federate_to_identity_pool,
         fetch_auth_session,
+        requests_auth,
+        sign_in_with_device_code,
+        sign_in_with_redirect,
         sign_out,
     )
     from .auth import Auth
@@ -126,5 +139,6 @@ if TYPE_CHECKING:
         AWSCredentials,
         CredentialsAndIdentityId,
         FederateToIdentityPoolResult,
+        SignInResult,
     )
     from .events import Hub, hub

@@ -26,6 +26,9 @@ __all__ = [
     "current_auth",
     "federate_to_identity_pool",
     "fetch_auth_session",
+    "requests_auth",
+    "sign_in_with_device_code",
+    "sign_in_with_redirect",
     "sign_out",
 ]
 
@@ -121,3 +124,25 @@ def current_credentials() -> AWSCredentials:
 def sign_out() -> None:
     """See :meth:`Auth.sign_out`."""
     current_auth().sign_out()
+
+
+def sign_in_with_device_code(*, provider: str | None = None, scopes: Any = None) -> Any:
+    """See :meth:`Auth.sign_in_with_device_code`."""
+    return current_auth().sign_in_with_device_code(provider=provider, scopes=scopes)
+
+
+def sign_in_with_redirect(**kwargs: Any) -> Any:
+    """See :meth:`Auth.sign_in_with_redirect` (same keyword arguments)."""
+    return current_auth().sign_in_with_redirect(**kwargs)
+
+
+def requests_auth(*, token: str = "access", auth: Auth | None = None) -> Any:
+    """A ``requests`` auth sending the signed-in user's ``"access"`` or ``"id"`` token.
+
+    Tokens are refreshed as needed; a 401 makes it refresh once and resend. Example::
+
+        requests.get(api_url, auth=nbauth.requests_auth())
+    """
+    from .integrations.requests_auth import BearerTokenAuth
+
+    return BearerTokenAuth(auth or current_auth(), token=token)

@@ -42,11 +42,29 @@ LOGGERS = (
     "botocore.client",
     "botocore.credentials",
     "urllib3.connectionpool",
+    "requests_oauthlib",
+    "requests_oauthlib.oauth2_session",
+    "oauthlib",
+    "authlib",
 )
+
+
+_known_secrets: list[str] = []
+_KNOWN_LIMIT = 64
+
+
+def remember_secret(value: str | None) -> None:
+    """Redact this exact value wherever it appears (e.g. opaque tokens no pattern can spot)."""
+    if value and len(value) >= 12 and value not in _known_secrets:
+        _known_secrets.append(value)
+        del _known_secrets[:-_KNOWN_LIMIT]
 
 
 def redact(text: str) -> str:
     """``text`` with tokens, keys and secret fields replaced by ``<redacted>``."""
+    for secret in list(_known_secrets):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
     text = _LOGINS.sub(lambda m: f"{m.group(1)}{{{REDACTED}}}", text)
     text = _SECRET_FIELD.sub(
         lambda m: f"{m.group('key')}{m.group('quote')}{REDACTED}{m.group('quote')}", text

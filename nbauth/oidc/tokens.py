@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from ..core.jwt import JWT, decode_jwt
+from ..core.log_redaction import remember_secret
 from ..core.redaction import REDACTED
 from ..core.values import AuthTokens
 from ..errors import InvalidTokenError, ServiceError
@@ -27,6 +28,8 @@ class OIDCTokens:
         expires_at: float,
         scope: str | None = None,
     ) -> None:
+        for secret in (access_token, id_token, refresh_token):
+            remember_secret(secret)
         self.access_token = access_token
         self.id_token = id_token
         self.refresh_token = refresh_token

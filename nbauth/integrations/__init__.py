@@ -1,0 +1,1 @@
+"""Glue to other libraries: ``requests`` auth and a pre-wired requests-oauthlib session."""
