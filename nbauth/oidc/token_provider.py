@@ -92,7 +92,8 @@ class OIDCTokenProvider:
             return None
         try:
             response = self.client.refresh_response(refresh_token)
-        except InvalidGrantError:
+        except InvalidGrantError as exc:
+            self._failed(exc)  # reported here: the reset below makes the engine forget it
             self._invalidate()
             raise
         rotated = response.get("refresh_token")

@@ -73,3 +73,28 @@ def nbauth_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     caplog.set_level(logging.DEBUG, logger="nbauth")
     caplog.set_level(logging.DEBUG, logger="botocore")
     return caplog
+
+
+def with_oidc_provider(
+    config: dict[str, Any], name: str, issuer: str, client_id: str, **extra: Any
+) -> dict[str, Any]:
+    """``config`` plus one provider in ``nbauth.oidc_providers`` (made the default)."""
+    nb = dict(config.get("nbauth", {}))
+    providers = {
+        **nb.get("oidc_providers", {}),
+        name: {"issuer": issuer, "client_id": client_id, **extra},
+    }
+    return {**config, "nbauth": {**nb, "oidc_providers": providers, "default_provider": name}}
+
+
+@pytest.fixture
+def peer_auth(sb: Any, make_auth: Callable[..., nbauth.Auth]) -> Callable[..., nbauth.Auth]:
+    """``peer_auth(peer, **kwargs)``: an Auth whose default provider is that oidc-provider peer,
+    with the sandbox identity pool trusting it."""
+
+    def make(peer: Any, **kwargs: Any) -> nbauth.Auth:
+        sb.add_oidc_provider(peer.issuer, [peer.client_id])
+        config = with_oidc_provider(sb.config, "panva", peer.issuer, peer.client_id)
+        return make_auth(config=config, **kwargs)
+
+    return make
