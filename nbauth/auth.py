@@ -154,6 +154,51 @@ class Auth:
             name="credentials",
             background=self.config.background_refresh,
         )
+        self._restore_signed_in_user()
+
+    def _restore_signed_in_user(self) -> None:
+        """A refresh token left in storage by an earlier kernel signs the user back in.
+
+        Only storage is read here; the first call that needs tokens refreshes them (and a
+        refresh token the IdP no longer accepts signs the user out, as usual).
+        """
+        from .oidc import session_storage_key
+
+        for name, provider in self.config.oidc_providers.items():
+            key = session_storage_key(provider.issuer, provider.client_id)
+            if self.storage.get(key):
+                self._resume_oidc_session(self._oidc_client(name, redirect=False))
+                return
+
+    def _resume_oidc_session(self, client: OIDCClient) -> None:
+        from .oidc.token_provider import OIDCTokenProvider
+
+        refresh_token = OIDCTokenProvider.stored_refresh_token(
+            self.storage, client.spec.issuer, client.spec.client_id
+        )
+        if refresh_token is None:
+            return
+        provider = self._oidc_token_provider(client, None, refresh_token=refresh_token)
+        self._signed_in = provider
+
+    def _oidc_token_provider(
+        self, client: OIDCClient, tokens: OIDCTokens | None, *, refresh_token: str | None = None
+    ) -> Any:
+        from .oidc.token_provider import OIDCTokenProvider
+
+        provider: OIDCTokenProvider = OIDCTokenProvider(
+            client,
+            tokens,
+            refresh_token=refresh_token,
+            storage=self.storage,
+            emit=self._emit,
+            policy=self._credentials.policy,
+            clock=self._clock,
+            background=self.config.background_refresh,
+            on_refreshed=lambda _t: self._on_user_tokens_refreshed(provider),
+            on_invalidated=lambda: self._on_user_tokens_invalidated(provider),
+        )
+        return provider
 
     # -- state ---------------------------------------------------------------------------
 
@@ -455,20 +500,8 @@ class Auth:
         redirect: bool = False,
         custom_state: str | None = None,
     ) -> SignInResult:
-        from .oidc.token_provider import OIDCTokenProvider
-
         id_token = client.verify_tokens(tokens, nonce=nonce)
-        provider = OIDCTokenProvider(
-            client,
-            tokens,
-            storage=self.storage,
-            emit=self._emit,
-            policy=self._credentials.policy,
-            clock=self._clock,
-            background=self.config.background_refresh,
-            on_refreshed=lambda _t: self._on_user_tokens_refreshed(provider),
-            on_invalidated=lambda: self._on_user_tokens_invalidated(provider),
-        )
+        provider = self._oidc_token_provider(client, tokens)
         try:
             self._enter_signed_in(provider)
         except AuthError:

@@ -5,3 +5,8 @@ Modules are named after what they implement (``rfc8628``, ``rfc7636``, ``rfc8252
 as Authlib does. Authlib's ``OAuth2Session`` and joserfc are the engine; this package is imported
 only when a flow needs it.
 """
+
+
+def session_storage_key(issuer: str, client_id: str) -> str:
+    """Where a signed-in user's refresh token is kept in the storage backend."""
+    return f"nbauth.oidc.{issuer}.{client_id}"

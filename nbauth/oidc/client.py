@@ -155,12 +155,14 @@ class OIDCClient:
             lambda s: s.refresh_token(self.metadata.token_endpoint, refresh_token=refresh_token),
         )
 
-    def tokens_after_refresh(self, response: dict[str, Any], previous: OIDCTokens) -> OIDCTokens:
+    def tokens_after_refresh(
+        self, response: dict[str, Any], previous: OIDCTokens | None
+    ) -> OIDCTokens:
         """Build and verify the tokens of a refresh answer; the user must stay the same."""
         fresh = OIDCTokens.from_response(response, now=self.clock(), previous=previous)
         if response.get("id_token"):
             decoded = self.verify_tokens(fresh)
-            before = previous.id_claims.get("sub")
+            before = previous.id_claims.get("sub") if previous is not None else None
             if decoded is not None and before and decoded.subject != before:
                 raise oauth_error(
                     "invalid_grant", "the refreshed ID token is for another user", "Token refresh"

@@ -23,6 +23,7 @@ from ..core.refresh import Refreshable, RefreshPolicy
 from ..core.storage import KeyValueStorage
 from ..core.values import AuthTokens
 from ..errors import InvalidGrantError
+from . import session_storage_key
 from .client import OIDCClient
 from .tokens import OIDCTokens
 
@@ -37,8 +38,9 @@ class OIDCTokenProvider:
     def __init__(
         self,
         client: OIDCClient,
-        tokens: OIDCTokens,
+        tokens: OIDCTokens | None,
         *,
+        refresh_token: str | None = None,
         storage: KeyValueStorage,
         emit: Callable[[str, Any, str | None], None],
         policy: RefreshPolicy | None = None,
@@ -49,12 +51,12 @@ class OIDCTokenProvider:
     ) -> None:
         self.client = client
         self.storage = storage
-        self.storage_key = f"nbauth.oidc.{client.spec.issuer}.{client.spec.client_id}"
+        self.storage_key = session_storage_key(client.spec.issuer, client.spec.client_id)
         self.logins_key = client.spec.logins_key
         self._emit = emit
         self._on_refreshed = on_refreshed
         self._on_invalidated = on_invalidated
-        self._refresh_token = tokens.refresh_token
+        self._refresh_token = tokens.refresh_token if tokens is not None else refresh_token
         self._lock = threading.Lock()
         self._engine: Refreshable[OIDCTokens] = Refreshable(
             self._refresh,
@@ -67,7 +69,22 @@ class OIDCTokenProvider:
             background=background,
         )
         self._persist()
-        self._engine.set(tokens)
+        if tokens is not None:
+            self._engine.set(tokens)
+
+    @classmethod
+    def stored_refresh_token(
+        cls, storage: KeyValueStorage, issuer: str, client_id: str
+    ) -> str | None:
+        """The refresh token a previous session left in ``storage``, if any."""
+        raw = storage.get(session_storage_key(issuer, client_id))
+        if not raw:
+            return None
+        try:
+            token = json.loads(raw).get("refresh_token")
+        except (ValueError, AttributeError):
+            return None
+        return token if isinstance(token, str) and token else None
 
     @property
     def engine(self) -> Refreshable[OIDCTokens]:
@@ -86,9 +103,9 @@ class OIDCTokenProvider:
     # -- refreshing ----------------------------------------------------------------------
 
     def _refresh(self) -> OIDCTokens | None:
-        previous = self._engine._value  # the engine's own, even if expired
+        previous = self._engine._value  # the engine's own, even if expired (None: restored)
         refresh_token = self._refresh_token
-        if previous is None or not refresh_token:
+        if not refresh_token:
             return None
         try:
             response = self.client.refresh_response(refresh_token)
@@ -101,6 +118,9 @@ class OIDCTokenProvider:
             with self._lock:
                 self._refresh_token = rotated
             self._persist()  # before verification: the old token is already dead
+        if previous is None and not response.get("id_token") and not self.client.spec.cognito:
+            self._invalidate()  # a restored session must prove who the user is
+            return None
         fresh = self.client.tokens_after_refresh(response, previous)
         fresh.refresh_token = self._refresh_token
         return fresh

@@ -50,11 +50,32 @@ def broken_issuer() -> Iterator[BrokenIssuer]:
         ((500, "<html>down</html>", "text/html"), True, "HTTP 500"),
         ((200, "{not json", "application/json"), True, "not a JSON object"),
         ((200, json.dumps({"issuer": "ISSUER"}), "application/json"), False, "lacks"),
-        ((200, json.dumps({"issuer": "https://elsewhere.example", "token_endpoint": "x",
-                           "jwks_uri": "y"}), "application/json"), False, "answered with issuer"),
-        ((200, json.dumps({"issuer": "ISSUER", "token_endpoint": "ISSUER/token",
-                           "jwks_uri": "ISSUER/jwks"}), "application/json"), False,
-         "device_authorization_endpoint"),
+        (
+            (
+                200,
+                json.dumps(
+                    {"issuer": "https://elsewhere.example", "token_endpoint": "x", "jwks_uri": "y"}
+                ),
+                "application/json",
+            ),
+            False,
+            "answered with issuer",
+        ),
+        (
+            (
+                200,
+                json.dumps(
+                    {
+                        "issuer": "ISSUER",
+                        "token_endpoint": "ISSUER/token",
+                        "jwks_uri": "ISSUER/jwks",
+                    }
+                ),
+                "application/json",
+            ),
+            False,
+            "device_authorization_endpoint",
+        ),
     ],
     ids=["5xx", "garbage", "missing-fields", "wrong-issuer", "no-device-endpoint"],
 )

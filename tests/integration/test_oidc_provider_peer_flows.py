@@ -160,3 +160,20 @@ def test_refreshes_on_their_own_past_several_token_lifetimes(sb, start_oidc_prov
     assert len(refresh_tokens) >= 4  # rotated, and each rotation kept
     assert len(identities) == 1  # the same identity throughout
     assert auth.fetch_auth_session().tokens.id_token.to_string() != first_id_token
+
+
+def test_a_restarted_kernel_resumes_from_the_stored_refresh_token(
+    sb, oidc_provider, peer_auth, tmp_path
+):
+    storage = nbauth.FileStorage(tmp_path / "cache")
+    first = peer_auth(oidc_provider, storage=storage)
+    handle = first.sign_in_with_redirect(mode="paste")
+    handle.complete(oidc_provider.sign_in_at(handle.url, username="hal"))
+    identity = first.fetch_auth_session().identity_id
+    first.close()
+    # A new kernel: a new Auth over the same cache directory, no sign-in.
+    second = peer_auth(oidc_provider, storage=nbauth.FileStorage(tmp_path / "cache"))
+    assert second.state == "signed_in"
+    session = second.fetch_auth_session()
+    assert session.user_sub == "hal" and session.identity_id == identity
+    assert second.boto3_session().client("s3").list_objects_v2(Bucket=sb.bucket)["KeyCount"] >= 1
