@@ -142,11 +142,14 @@ class Refreshable(Generic[T]):
             if self.timer_running:
                 self._wakeup.set()
                 return value
+            generation = self._generation
             if now >= self.retry_at and self._flight.acquire(blocking=False):
                 try:
                     self._refresh_in_flight(raise_errors=False)
                 finally:
                     self._flight.release()
+            if self._generation != generation:
+                return self._value  # reset while refreshing (e.g. revoked): hand out nothing old
             current = self._value
             return current if current is not None and self.clock() < self.usable_until else value
         # Empty, expired or forced: everyone waits for one refresh.

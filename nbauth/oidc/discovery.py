@@ -70,7 +70,8 @@ class ProviderMetadata:
             value = document.get(key)
             return value if isinstance(value, str) and value else None
 
-        methods = document.get("code_challenge_methods_supported") or ()
+        methods = document.get("code_challenge_methods_supported")
+        methods = methods if isinstance(methods, list) else ()
         return cls(
             issuer=issuer,
             token_endpoint=document["token_endpoint"],

@@ -40,6 +40,8 @@ class LoopbackListener:
         listener = self
 
         class Handler(BaseHTTPRequestHandler):
+            timeout = 2  # drop idle (speculative) browser connections; they'd block the callback
+
             def do_GET(self) -> None:
                 listener._handle(self)
 

@@ -38,6 +38,7 @@ log = logging.getLogger("nbauth.oidc")
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DEFAULT_INTERVAL = 5.0  # RFC 8628 §3.2
 SLOW_DOWN_STEP = 5.0  # RFC 8628 §3.5
+MIN_INTERVAL = 1.0  # never hammer a token endpoint, whatever the IdP says
 #: Transient poll failures (5xx, network, garbage) tolerated in a row before giving up.
 MAX_TRANSIENT_FAILURES = 5
 
@@ -111,7 +112,9 @@ def start_device_code(
         verification_uri=verification_uri,
         verification_uri_complete=answer.get("verification_uri_complete"),
         expires_at=clock() + expires_in,
-        interval=float(interval) if isinstance(interval, (int, float)) else DEFAULT_INTERVAL,
+        interval=max(MIN_INTERVAL, float(interval))
+        if isinstance(interval, (int, float)) and not isinstance(interval, bool)
+        else DEFAULT_INTERVAL,
         provider=client.spec.name,
     )
     wait = sleep or (lambda event, seconds: event.wait(seconds))
@@ -157,8 +160,10 @@ def _poll(
             )
         except OAuthError as exc:
             if exc.name == "authorization_pending":
+                transient = 0
                 continue
             if exc.name == "slow_down":
+                transient = 0
                 handle.interval += SLOW_DOWN_STEP
                 continue
             status = {AccessDeniedError: "denied", ExpiredDeviceCodeError: "expired"}.get(

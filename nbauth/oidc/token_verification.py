@@ -120,7 +120,7 @@ class TokenVerifier:
         except InvalidTokenError as exc:
             raise TokenVerificationError(f"Not a JWT: {exc.message}", underlying=exc) from None
         alg = decoded.header.get("alg")
-        if alg not in ALLOWED_ALGORITHMS:
+        if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
             raise TokenVerificationError(
                 f"Token algorithm {alg!r} is not allowed (allowed: asymmetric signatures only).",
             )

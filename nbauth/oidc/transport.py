@@ -71,11 +71,21 @@ def parse_json_response(response: requests.Response, what: str) -> dict[str, Any
         body = response.json()
     except ValueError:
         body = None
+    if response.status_code == 429:
+        raise errors.TooManyRequestsError(
+            f"{what} failed: {_host(response.url)} answered HTTP 429."
+        )
     if isinstance(body, dict) and isinstance(body.get("error"), str) and response.status_code < 500:
         raise oauth_error(body["error"], body.get("error_description"), what)
-    if response.status_code >= 500 or response.status_code == 429:
-        cls = errors.TooManyRequestsError if response.status_code == 429 else errors.ServiceError
-        raise cls(f"{what} failed: {_host(response.url)} answered HTTP {response.status_code}.")
+    if response.status_code >= 500:
+        raise errors.ServiceError(
+            f"{what} failed: {_host(response.url)} answered HTTP {response.status_code}."
+        )
+    if response.status_code >= 400:  # a 4xx page: wrong URL or refused, retrying won't help
+        raise errors.OAuthError(
+            f"{what} failed: {_host(response.url)} answered HTTP {response.status_code}.",
+            name=f"HTTP{response.status_code}",
+        )
     if not isinstance(body, dict):
         raise errors.ServiceError(
             f"{what} failed: {_host(response.url)} answered HTTP {response.status_code} "
