@@ -54,10 +54,16 @@ def _npm_ci() -> None:
             return
         result = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=SERVER_DIR, capture_output=True, text=True, timeout=600,
+            cwd=SERVER_DIR,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         if result.returncode != 0:
-            raise PeerError(f"npm ci failed in {SERVER_DIR}:\n{result.stderr[-2000:]}")
+            raise PeerError(
+                f"npm ci failed in {SERVER_DIR} ({INSTALL_HINT} by hand to see why):\n"
+                f"{result.stderr[-2000:]}"
+            )
 
 
 class PeerError(RuntimeError):
@@ -133,8 +139,14 @@ class Page:
         parser = _PageParser()
         parser.feed(response.text)
         parser.close()
-        return cls(response.url, response.status_code, parser.forms, parser.links,
-                   parser.title, parser.text)
+        return cls(
+            response.url,
+            response.status_code,
+            parser.forms,
+            parser.links,
+            parser.title,
+            parser.text,
+        )
 
     def form(self, *, id: str | None = None, prompt: str | None = None) -> Form | None:
         for form in self.forms:
@@ -158,8 +170,14 @@ class OidcProviderPeer:
     redirect_uri = "http://127.0.0.1/callback"  # any port is accepted (native client)
     password = "any-password"  # the development login accepts any
 
-    def __init__(self, process: subprocess.Popen[str], issuer: str, port: int, log: IO[str],
-                 ttls: dict[str, int]) -> None:
+    def __init__(
+        self,
+        process: subprocess.Popen[str],
+        issuer: str,
+        port: int,
+        log: IO[str],
+        ttls: dict[str, int],
+    ) -> None:
         self._process = process
         self._log = log
         self.issuer = issuer
@@ -251,8 +269,12 @@ class OidcProviderPeer:
     def __enter__(self) -> OidcProviderPeer:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def __repr__(self) -> str:
@@ -297,15 +319,17 @@ class OidcProviderPeer:
     def deny_at(self, authorization_url: str) -> str:
         """Presses [ Cancel ] on the login page; returns the redirect (``error=access_denied``)."""
         browser = requests.Session()
-        result = self._follow(browser, browser.get(authorization_url, allow_redirects=False,
-                                                   timeout=10))
+        result = self._follow(
+            browser, browser.get(authorization_url, allow_redirects=False, timeout=10)
+        )
         if isinstance(result, str):
             return result
         abort = next((link for link in result.links if link.endswith("/abort")), None)
         if abort is None:
             raise PeerError(f"no [ Cancel ] link: {result.describe()}")
-        result = self._follow(browser, browser.get(urljoin(result.url, abort),
-                                                   allow_redirects=False, timeout=10))
+        result = self._follow(
+            browser, browser.get(urljoin(result.url, abort), allow_redirects=False, timeout=10)
+        )
         if isinstance(result, str):
             return result
         raise PeerError(f"no redirect back to the client: {result.describe()}")
@@ -323,13 +347,18 @@ class OidcProviderPeer:
         return page.url, confirm
 
     @staticmethod
-    def _submit(browser: requests.Session, where: tuple[str, Form],
-                values: dict[str, str]) -> requests.Response:
+    def _submit(
+        browser: requests.Session, where: tuple[str, Form], values: dict[str, str]
+    ) -> requests.Response:
         base, form = where
         if form.method != "post":
             raise PeerError(f"expected a POST form, got {form}")
-        return browser.post(urljoin(base, form.action), data={**form.fields, **values},
-                            allow_redirects=False, timeout=10)
+        return browser.post(
+            urljoin(base, form.action),
+            data={**form.fields, **values},
+            allow_redirects=False,
+            timeout=10,
+        )
 
     def _follow(self, browser: requests.Session, response: requests.Response) -> Page | str:
         """Follows the provider's redirects: the page reached, or the first URL off the issuer."""
@@ -342,8 +371,9 @@ class OidcProviderPeer:
             response = browser.get(location, allow_redirects=False, timeout=10)
         raise PeerError(f"too many redirects, last at {response.url}")
 
-    def _act(self, browser: requests.Session, response: requests.Response,
-             username: str) -> Page | str:
+    def _act(
+        self, browser: requests.Session, response: requests.Response, username: str
+    ) -> Page | str:
         """Follows redirects and fills the login and consent forms until nobody is asked."""
         for _ in range(10):
             result = self._follow(browser, response)

@@ -35,9 +35,7 @@ def metadata(peer: OidcProviderPeer) -> dict[str, Any]:
 
 
 def client(peer: OidcProviderPeer, **kwargs: Any) -> OAuth2Session:
-    return OAuth2Session(
-        peer.client_id, token_endpoint_auth_method="none", timeout=10, **kwargs
-    )
+    return OAuth2Session(peer.client_id, token_endpoint_auth_method="none", timeout=10, **kwargs)
 
 
 def verify_id_token(peer: OidcProviderPeer, token: str, **expected: Any) -> dict[str, Any]:
@@ -56,8 +54,9 @@ def verify_id_token(peer: OidcProviderPeer, token: str, **expected: Any) -> dict
 
 def start_device_flow(peer: OidcProviderPeer, scope: str = SCOPES) -> dict[str, Any]:
     endpoint = metadata(peer)["device_authorization_endpoint"]
-    response = requests.post(endpoint, data={"client_id": peer.client_id, "scope": scope},
-                             timeout=10)
+    response = requests.post(
+        endpoint, data={"client_id": peer.client_id, "scope": scope}, timeout=10
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -65,27 +64,35 @@ def start_device_flow(peer: OidcProviderPeer, scope: str = SCOPES) -> dict[str, 
 def poll_device_token(peer: OidcProviderPeer, device_code: str) -> dict[str, Any]:
     """One poll of the token endpoint (no waiting: the provider enforces no slow_down)."""
     session = client(peer)
-    return dict(session.fetch_token(metadata(peer)["token_endpoint"], grant_type=DEVICE_GRANT,
-                                    device_code=device_code))
+    return dict(
+        session.fetch_token(
+            metadata(peer)["token_endpoint"], grant_type=DEVICE_GRANT, device_code=device_code
+        )
+    )
 
 
-def device_tokens(peer: OidcProviderPeer, username: str = "alice",
-                  scope: str = SCOPES) -> dict[str, Any]:
+def device_tokens(
+    peer: OidcProviderPeer, username: str = "alice", scope: str = SCOPES
+) -> dict[str, Any]:
     grant = start_device_flow(peer, scope)
     peer.approve_device_code(grant["user_code"], username=username)
     return poll_device_token(peer, grant["device_code"])
 
 
 def token_error(peer: OidcProviderPeer, **form: str) -> dict[str, Any]:
-    response = requests.post(metadata(peer)["token_endpoint"],
-                             data={"client_id": peer.client_id, **form}, timeout=10)
+    response = requests.post(
+        metadata(peer)["token_endpoint"], data={"client_id": peer.client_id, **form}, timeout=10
+    )
     assert response.status_code == 400, response.text
     return response.json()
 
 
 def introspect(peer: OidcProviderPeer, token: str) -> dict[str, Any]:
-    response = requests.post(metadata(peer)["introspection_endpoint"],
-                             data={"client_id": peer.client_id, "token": token}, timeout=10)
+    response = requests.post(
+        metadata(peer)["introspection_endpoint"],
+        data={"client_id": peer.client_id, "token": token},
+        timeout=10,
+    )
     response.raise_for_status()
     return response.json()
 
@@ -96,15 +103,15 @@ def free_loopback_port() -> int:
         return s.getsockname()[1]
 
 
-def authorization_request(peer: OidcProviderPeer, *, scope: str = SCOPES,
-                          **params: str) -> tuple[OAuth2Session, str, str, str, str]:
+def authorization_request(
+    peer: OidcProviderPeer, *, scope: str = SCOPES, **params: str
+) -> tuple[OAuth2Session, str, str, str, str]:
     """A code + PKCE request for a loopback redirect on a random port.
 
     Returns (session, url, state, code_verifier, nonce).
     """
     redirect_uri = f"http://127.0.0.1:{free_loopback_port()}/callback"
-    session = client(peer, redirect_uri=redirect_uri, scope=scope,
-                     code_challenge_method="S256")
+    session = client(peer, redirect_uri=redirect_uri, scope=scope, code_challenge_method="S256")
     verifier, nonce = generate_token(64), generate_token(24)
     url, state = session.create_authorization_url(
         metadata(peer)["authorization_endpoint"], code_verifier=verifier, nonce=nonce, **params
@@ -134,9 +141,11 @@ def test_discovery_document(oidc_provider: OidcProviderPeer) -> None:
     assert "d" not in keys[0]
 
 
-def test_start_fails_loudly_without_node_modules(monkeypatch, tmp_path) -> None:
-    monkeypatch.setattr(oidc_provider_peer, "SERVER_DIR", tmp_path)
-    with pytest.raises(PeerError, match="npm ci --prefix tests/peers/oidc_provider"):
+def test_start_installs_node_modules_or_fails_loudly(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(oidc_provider_peer, "SERVER_DIR", tmp_path)  # no package.json there
+    with pytest.raises(
+        PeerError, match="npm ci failed .*npm ci --prefix tests/peers/oidc_provider"
+    ):
         OidcProviderPeer.start()
 
 
@@ -188,8 +197,12 @@ def test_device_flow_pending_then_approved(oidc_provider: OidcProviderPeer) -> N
     assert claims["exp"] - claims["iat"] == 3600
 
     # A device code is good for one token response only.
-    assert token_error(oidc_provider, grant_type=DEVICE_GRANT,
-                       device_code=grant["device_code"])["error"] == "invalid_grant"
+    assert (
+        token_error(oidc_provider, grant_type=DEVICE_GRANT, device_code=grant["device_code"])[
+            "error"
+        ]
+        == "invalid_grant"
+    )
 
 
 def test_device_flow_without_offline_access_has_no_refresh_token(oidc_provider) -> None:
@@ -213,22 +226,29 @@ def test_device_flow_rejects_an_unknown_user_code(oidc_provider: OidcProviderPee
 def test_confidential_client_device_flow(oidc_provider: OidcProviderPeer) -> None:
     doc = metadata(oidc_provider)
     auth = (oidc_provider.confidential_client_id, oidc_provider.confidential_client_secret)
-    grant = requests.post(doc["device_authorization_endpoint"], auth=auth, timeout=10,
-                          data={"scope": SCOPES}).json()
+    grant = requests.post(
+        doc["device_authorization_endpoint"], auth=auth, timeout=10, data={"scope": SCOPES}
+    ).json()
     oidc_provider.approve_device_code(grant["user_code"], username="frank")
-    response = requests.post(doc["token_endpoint"], auth=auth, timeout=10,
-                             data={"grant_type": DEVICE_GRANT, "device_code": grant["device_code"]})
+    response = requests.post(
+        doc["token_endpoint"],
+        auth=auth,
+        timeout=10,
+        data={"grant_type": DEVICE_GRANT, "device_code": grant["device_code"]},
+    )
     assert response.status_code == 200, response.text
     tokens = response.json()
-    claims = verify_id_token(oidc_provider, tokens["id_token"], sub="frank",
-                             aud=oidc_provider.confidential_client_id)
+    claims = verify_id_token(
+        oidc_provider, tokens["id_token"], sub="frank", aud=oidc_provider.confidential_client_id
+    )
     assert claims["email"] == "frank@example.com"
     assert tokens["refresh_token"]
 
 
 def test_short_ttls_are_honoured(start_oidc_provider) -> None:
-    peer = start_oidc_provider(access_token_ttl=20, id_token_ttl=20, refresh_token_ttl=30,
-                               device_code_ttl=20)
+    peer = start_oidc_provider(
+        access_token_ttl=20, id_token_ttl=20, refresh_token_ttl=30, device_code_ttl=20
+    )
     grant = start_device_flow(peer)
     assert grant["expires_in"] == 20
     peer.approve_device_code(grant["user_code"])
@@ -240,14 +260,16 @@ def test_short_ttls_are_honoured(start_oidc_provider) -> None:
     assert refresh["active"] is True
     assert refresh["exp"] - refresh["iat"] == 30
 
-    refreshed = client(peer).refresh_token(metadata(peer)["token_endpoint"],
-                                           refresh_token=tokens["refresh_token"])
+    refreshed = client(peer).refresh_token(
+        metadata(peer)["token_endpoint"], refresh_token=tokens["refresh_token"]
+    )
     assert refreshed["expires_in"] == 20
 
 
 def test_tokens_and_device_codes_expire_on_time(start_oidc_provider) -> None:
-    peer = start_oidc_provider(access_token_ttl=1, id_token_ttl=1, refresh_token_ttl=2,
-                               device_code_ttl=2)
+    peer = start_oidc_provider(
+        access_token_ttl=1, id_token_ttl=1, refresh_token_ttl=2, device_code_ttl=2
+    )
     tokens = device_tokens(peer)
     unused = start_device_flow(peer)
     time.sleep(3.2)  # past every TTL, whole seconds included
@@ -260,8 +282,11 @@ def test_tokens_and_device_codes_expire_on_time(start_oidc_provider) -> None:
     assert device["error"] == "expired_token"
     # Fact: userinfo (a resource server) still takes the access token within clockTolerance
     # (15 s) after its exp; introspection and the token endpoint are strict.
-    userinfo = requests.get(metadata(peer)["userinfo_endpoint"], timeout=10,
-                            headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    userinfo = requests.get(
+        metadata(peer)["userinfo_endpoint"],
+        timeout=10,
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
     assert userinfo.status_code == 200
 
 
@@ -276,26 +301,37 @@ def test_code_flow_with_pkce_on_a_loopback_port(oidc_provider: OidcProviderPeer)
     assert params["state"] == state
     assert params["iss"] == oidc_provider.issuer  # RFC 9207
 
-    tokens = session.fetch_token(metadata(oidc_provider)["token_endpoint"],
-                                 authorization_response=redirect, state=state,
-                                 code_verifier=verifier)
+    tokens = session.fetch_token(
+        metadata(oidc_provider)["token_endpoint"],
+        authorization_response=redirect,
+        state=state,
+        code_verifier=verifier,
+    )
     assert set(tokens["scope"].split()) == set(SCOPES.split())
     assert tokens["refresh_token"]
     claims = verify_id_token(oidc_provider, tokens["id_token"], sub="carol", nonce=nonce)
     assert claims["name"] == "Carol"
 
     # The code is single-use.
-    reuse = token_error(oidc_provider, grant_type="authorization_code", code=params["code"],
-                        redirect_uri=session.redirect_uri, code_verifier=verifier)
+    reuse = token_error(
+        oidc_provider,
+        grant_type="authorization_code",
+        code=params["code"],
+        redirect_uri=session.redirect_uri,
+        code_verifier=verifier,
+    )
     assert reuse["error"] == "invalid_grant"
 
 
 def test_code_flow_without_prompt_consent_drops_offline_access(oidc_provider) -> None:
     session, url, state, verifier, _ = authorization_request(oidc_provider)
     redirect = oidc_provider.sign_in_at(url)
-    tokens = session.fetch_token(metadata(oidc_provider)["token_endpoint"],
-                                 authorization_response=redirect, state=state,
-                                 code_verifier=verifier)
+    tokens = session.fetch_token(
+        metadata(oidc_provider)["token_endpoint"],
+        authorization_response=redirect,
+        state=state,
+        code_verifier=verifier,
+    )
     assert "offline_access" not in tokens["scope"].split()
     assert "refresh_token" not in tokens
 
@@ -304,9 +340,12 @@ def test_code_flow_wrong_verifier_is_invalid_grant(oidc_provider: OidcProviderPe
     session, url, state, _, _ = authorization_request(oidc_provider, prompt="consent")
     redirect = oidc_provider.sign_in_at(url)
     with pytest.raises(OAuthError) as failed:
-        session.fetch_token(metadata(oidc_provider)["token_endpoint"],
-                            authorization_response=redirect, state=state,
-                            code_verifier=generate_token(64))
+        session.fetch_token(
+            metadata(oidc_provider)["token_endpoint"],
+            authorization_response=redirect,
+            state=state,
+            code_verifier=generate_token(64),
+        )
     assert failed.value.error == "invalid_grant"
 
 
@@ -335,19 +374,22 @@ def test_refresh_rotates_and_reuse_revokes_the_whole_grant(oidc_provider) -> Non
     token_endpoint = metadata(oidc_provider)["token_endpoint"]
     first = device_tokens(oidc_provider, username="dave")
 
-    second = client(oidc_provider).refresh_token(token_endpoint,
-                                                 refresh_token=first["refresh_token"])
+    second = client(oidc_provider).refresh_token(
+        token_endpoint, refresh_token=first["refresh_token"]
+    )
     assert second["refresh_token"] != first["refresh_token"]  # rotated
     verify_id_token(oidc_provider, second["id_token"], sub="dave")
     assert introspect(oidc_provider, second["access_token"])["active"] is True
 
     # Replaying the rotated-out token fails...
-    reuse = token_error(oidc_provider, grant_type="refresh_token",
-                        refresh_token=first["refresh_token"])
+    reuse = token_error(
+        oidc_provider, grant_type="refresh_token", refresh_token=first["refresh_token"]
+    )
     assert reuse == {"error": "invalid_grant", "error_description": "grant request is invalid"}
     # ...and revokes the grant: the newest refresh token and the access tokens die with it.
-    after = token_error(oidc_provider, grant_type="refresh_token",
-                        refresh_token=second["refresh_token"])
+    after = token_error(
+        oidc_provider, grant_type="refresh_token", refresh_token=second["refresh_token"]
+    )
     assert after["error"] == "invalid_grant"
     assert introspect(oidc_provider, second["access_token"]) == {"active": False}
     assert introspect(oidc_provider, first["access_token"]) == {"active": False}
@@ -356,12 +398,16 @@ def test_refresh_rotates_and_reuse_revokes_the_whole_grant(oidc_provider) -> Non
 def test_revoking_the_refresh_token(oidc_provider: OidcProviderPeer) -> None:
     doc = metadata(oidc_provider)
     tokens = device_tokens(oidc_provider)
-    response = client(oidc_provider).revoke_token(doc["revocation_endpoint"],
-                                                  token=tokens["refresh_token"],
-                                                  token_type_hint="refresh_token")
+    response = client(oidc_provider).revoke_token(
+        doc["revocation_endpoint"], token=tokens["refresh_token"], token_type_hint="refresh_token"
+    )
     assert response.status_code == 200
-    assert token_error(oidc_provider, grant_type="refresh_token",
-                       refresh_token=tokens["refresh_token"])["error"] == "invalid_grant"
+    assert (
+        token_error(
+            oidc_provider, grant_type="refresh_token", refresh_token=tokens["refresh_token"]
+        )["error"]
+        == "invalid_grant"
+    )
     # Revoking a refresh token revokes its grant, access tokens included.
     assert introspect(oidc_provider, tokens["access_token"]) == {"active": False}
 
@@ -370,26 +416,34 @@ def test_revoking_an_access_token_revokes_its_refresh_token_too(oidc_provider) -
     # Fact: oidc-provider revokes every token of the grant when one access token is revoked.
     doc = metadata(oidc_provider)
     tokens = device_tokens(oidc_provider)
-    response = client(oidc_provider).revoke_token(doc["revocation_endpoint"],
-                                                  token=tokens["access_token"],
-                                                  token_type_hint="access_token")
+    response = client(oidc_provider).revoke_token(
+        doc["revocation_endpoint"], token=tokens["access_token"], token_type_hint="access_token"
+    )
     assert response.status_code == 200
     assert introspect(oidc_provider, tokens["access_token"]) == {"active": False}
     assert introspect(oidc_provider, tokens["refresh_token"]) == {"active": False}
-    assert token_error(oidc_provider, grant_type="refresh_token",
-                       refresh_token=tokens["refresh_token"])["error"] == "invalid_grant"
+    assert (
+        token_error(
+            oidc_provider, grant_type="refresh_token", refresh_token=tokens["refresh_token"]
+        )["error"]
+        == "invalid_grant"
+    )
 
 
 def test_revoking_an_unknown_token_is_fine(oidc_provider: OidcProviderPeer) -> None:
-    response = client(oidc_provider).revoke_token(metadata(oidc_provider)["revocation_endpoint"],
-                                                  token="not-a-token")
+    response = client(oidc_provider).revoke_token(
+        metadata(oidc_provider)["revocation_endpoint"], token="not-a-token"
+    )
     assert response.status_code == 200  # RFC 7009 section 2.2
 
 
 def test_access_token_works_at_userinfo(oidc_provider: OidcProviderPeer) -> None:
     doc = metadata(oidc_provider)
     tokens = device_tokens(oidc_provider, username="erin")
-    response = requests.get(doc["userinfo_endpoint"], timeout=10,
-                            headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    response = requests.get(
+        doc["userinfo_endpoint"],
+        timeout=10,
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
     assert response.status_code == 200, response.text
     assert response.json()["sub"] == "erin"
