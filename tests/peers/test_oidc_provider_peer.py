@@ -144,7 +144,7 @@ def test_discovery_document(oidc_provider: OidcProviderPeer) -> None:
 def test_start_installs_node_modules_or_fails_loudly(monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(oidc_provider_peer, "SERVER_DIR", tmp_path)  # no package.json there
     with pytest.raises(
-        PeerError, match="npm ci failed .*npm ci --prefix tests/peers/oidc_provider"
+        PeerError, match=r"npm ci failed .*npm ci --prefix tests/peers/oidc_provider"
     ):
         OidcProviderPeer.start()
 
