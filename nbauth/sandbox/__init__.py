@@ -1,18 +1,25 @@
-"""nbauth's local, offline "AWS half": Cognito user pool + identity pool + S3.
+"""nbauth's local, offline sandbox: Cognito user pool + identity pool + S3, and an IdP.
 
 moto in server mode behind a strict Cognito Identity layer (tokens verified,
 stable identity ids, linking, merging, refusals), with call counting and fault
-injection, all on ``http://127.0.0.1:<port>``::
+injection, on ``http://127.0.0.1:<port>``; and an OpenID provider built on
+Authlib's authorization server (device code, code + PKCE, rotating refresh
+tokens, revocation, userinfo, plus the user pool's Cognito managed-login
+paths) on ``http://127.0.0.1:<idp port>``, trusted by the identity pool::
 
     import nbauth.sandbox as sandbox
 
     with sandbox.start() as sb:
         os.environ.update(sb.env)  # or AWS_ENDPOINT_URL=sb.aws_endpoint_url
         token = sb.id_token()      # the demo user's user-pool ID token
+        sb.issuer                  # the IdP; sb.config["nbauth"] names it
+        redirect = sb.sign_in_at(authorization_url)   # the person, scripted
+        sb.approve_device_code(user_code)             # the person, on /device
         ...
 
 Only tests, the CLI and notebooks import this package; nothing else in nbauth
-does, and it imports nothing from nbauth. moto is imported on first use.
+does, and it imports nothing from nbauth. moto, Flask and Authlib are imported
+on first use.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""``python -m nbauth.sandbox`` (and ``nbauth sandbox``): run a sandbox until Ctrl-C."""
+"""``python -m nbauth.sandbox`` (and ``nbauth sandbox``): run a sandbox until Ctrl-C.
+
+Prints the configuration, the AWS endpoint, the IdP's issuer and the pages a
+person uses (device code entry, sign-in), then serves until interrupted.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +22,13 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m nbauth.sandbox",
-        description="Run a local, offline Cognito user pool + identity pool + S3 for nbauth.",
+        description="Run a local, offline Cognito user pool + identity pool + S3 and an "
+        "OpenID provider for nbauth.",
     )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: free)")
+    parser.add_argument(
+        "--idp-port", type=int, default=0, help="port of the OpenID provider (default: free)"
+    )
     parser.add_argument("--region", default="us-east-1", help="AWS region (default: us-east-1)")
     parser.add_argument(
         "--credentials-lifetime",
@@ -62,6 +70,12 @@ def _describe(sb: Any, config_path: Path | None, out: TextIO) -> None:
     print(file=out)
     print("or from Python:", file=out)
     print(f'  os.environ["AWS_ENDPOINT_URL"] = "{sb.aws_endpoint_url}"', file=out)
+    print(file=out)
+    print(f"OpenID provider (issuer): {sb.issuer}", file=out)
+    print(f"  discovery     {sb.issuer}/.well-known/openid-configuration", file=out)
+    print(f"  device page   {sb.device_page_url}   (enter the code a notebook shows)", file=out)
+    print(f"  sign-in page  {sb.issuer}/authorize   (client {sb.oidc_client_id}, PKCE)", file=out)
+    print(f"  managed login {sb.issuer}/oauth2/authorize   (Cognito Hosted UI paths)", file=out)
     print(f"Demo user: {sb.demo_username} / {sb.demo_password}", file=out)
     print("Press Ctrl-C to stop.", file=out, flush=True)
 
@@ -80,6 +94,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         credentials_lifetime=args.credentials_lifetime,
         allow_guest=not args.no_guest,
         port=args.port,
+        idp_port=args.idp_port,
     )
     try:
         config_path = write_config(sb.config, args.write_config) if args.write_config else None

@@ -1,8 +1,15 @@
-"""The running sandbox: one local endpoint for Cognito, IAM, STS and S3.
+"""The running sandbox: one local endpoint for Cognito, IAM, STS and S3, and an IdP.
 
 Request path: ``FaultInjector`` (counts, injected errors) →
 ``UserPoolDiscovery`` → ``StrictIdentityPool`` (Cognito Identity, strict) →
 moto. Served by :class:`~nbauth.sandbox.server.LocalServer` on 127.0.0.1.
+
+Next to it, on a port of its own, the OpenID provider of
+:mod:`nbauth.sandbox.idp` (Authlib's authorization server): its issuer is
+trusted by the identity pool, and it also serves the user pool's Cognito
+managed-login paths. ``Sandbox`` is the facade for both: configuration, the
+person's side of sign-ins (``sign_in_at``, ``approve_device_code``), call
+counts and injected failures.
 
 moto keeps its state in process-global backends. When a sandbox starts and no
 other sandbox of this process is running, moto's state is reset, so a sandbox
@@ -23,8 +30,17 @@ from moto.server import DomainDispatcherApplication, create_backend_app
 from . import moto_backends
 from .aws_errors import AwsError
 from .faults import FaultInjector
+from .idp import (
+    CONFIDENTIAL_CLIENT_ID,
+    NOTEBOOK_CLIENT_ID,
+    OIDC_SCOPES,
+    IdentityProvider,
+    Lifetimes,
+    UserPool,
+)
 from .logins import logins_key_for_issuer
 from .seed import (
+    DEMO_EMAIL,
     DEMO_PASSWORD,
     DEMO_USERNAME,
     DEVELOPER_PROVIDER_NAME,
@@ -59,12 +75,33 @@ class Sandbox:
         credentials_lifetime: int = 3600,
         allow_guest: bool = True,
         port: int = 0,
+        access_token_lifetime: int = 3600,
+        id_token_lifetime: int = 3600,
+        refresh_token_lifetime: int = 30 * 86400,
+        device_code_lifetime: int = 600,
+        device_poll_interval: int = 5,
+        idp_port: int = 0,
     ) -> None:
         _check_lifetime(credentials_lifetime)
+        lifetimes = Lifetimes(
+            access_token=access_token_lifetime,
+            id_token=id_token_lifetime,
+            refresh_token=refresh_token_lifetime,
+            device_code=device_code_lifetime,
+            device_poll_interval=device_poll_interval,
+        )
+        self._initial_lifetimes = dict(
+            access=access_token_lifetime,
+            id=id_token_lifetime,
+            refresh=refresh_token_lifetime,
+            device_code=device_code_lifetime,
+            device_interval=device_poll_interval,
+        )
         self.region = region
         self.demo_username = DEMO_USERNAME
         self.demo_password = DEMO_PASSWORD
-        self.issuer: str | None = None  # the sandbox OpenID provider arrives in a later issue
+        self.issuer: str | None = None  # set once the IdP runs
+        self._idp: IdentityProvider | None = None
         self._allow_guest = allow_guest
         self._passwords: dict[str, str] = {DEMO_USERNAME: DEMO_PASSWORD}
         self._clients: dict[tuple[str, bool], Any] = {}
@@ -84,9 +121,34 @@ class Sandbox:
             _register_live(self.aws_endpoint_url)
             self._registered = True
             self._resources: SeededResources = seed(self.client, region, allow_guest=allow_guest)
+            self._idp = self._start_idp(lifetimes, idp_port)
+            self.issuer = self._idp.issuer
+            self.add_oidc_provider(self.issuer, [NOTEBOOK_CLIENT_ID, CONFIDENTIAL_CLIENT_ID])
         except BaseException:
             self.stop()
             raise
+
+    def _start_idp(self, lifetimes: Lifetimes, port: int) -> IdentityProvider:
+        user_pool_id = self._resources.user_pool_id
+        idp = IdentityProvider(
+            lifetimes=lifetimes,
+            user_pool=UserPool(
+                region=self.region,
+                user_pool_id=user_pool_id,
+                user_pool_client_id=self._resources.user_pool_client_id,
+                user_sub=lambda username: moto_backends.user_pool_user_sub(user_pool_id, username),
+            ),
+            port=port,
+        )
+        idp.add_user(DEMO_USERNAME, DEMO_PASSWORD, {"email": DEMO_EMAIL, "email_verified": "true"})
+        return idp
+
+    @property
+    def idp(self) -> IdentityProvider:
+        """The running OpenID provider (see :mod:`nbauth.sandbox.idp`)."""
+        if self._idp is None:
+            raise RuntimeError("the sandbox IdP is not running")
+        return self._idp
 
     # -- what was created ----------------------------------------------------
     @property
@@ -135,8 +197,39 @@ class Sandbox:
         return self.aws_endpoint_url + IDENTITY_JWKS_PATH
 
     @property
+    def idp_url(self) -> str:
+        """Base URL of the IdP (the same as :attr:`issuer`)."""
+        return self.idp.issuer
+
+    @property
+    def oidc_client_id(self) -> str:
+        """The IdP's public native client: ``nbauth-notebook``."""
+        return NOTEBOOK_CLIENT_ID
+
+    @property
+    def confidential_client_id(self) -> str:
+        """The IdP's confidential client: ``nbauth-confidential``."""
+        return CONFIDENTIAL_CLIENT_ID
+
+    @property
+    def confidential_client_secret(self) -> str:
+        """The secret of ``nbauth-confidential`` (random per sandbox)."""
+        return self.idp.confidential_client_secret
+
+    @property
+    def device_page_url(self) -> str:
+        """Where a person enters a device flow's user code."""
+        return f"{self.idp_url}/device"
+
+    @property
     def config(self) -> dict[str, Any]:
-        """A fresh ``amplify_outputs.json`` dict (Amplify Gen 2 form + ``nbauth``)."""
+        """A fresh ``amplify_outputs.json`` dict (Amplify Gen 2 form + ``nbauth``).
+
+        ``auth.oauth`` points at the IdP's Cognito managed-login paths
+        (``domain`` is ``127.0.0.1:<idp port>``, served over http);
+        ``nbauth.oidc_providers.sandbox`` is the IdP itself.
+        """
+        idp = self.idp_url
         return {
             "version": "1.3",
             "auth": {
@@ -145,10 +238,30 @@ class Sandbox:
                 "user_pool_client_id": self.user_pool_client_id,
                 "identity_pool_id": self.identity_pool_id,
                 "unauthenticated_identities_enabled": self._allow_guest,
+                "oauth": {
+                    "domain": idp.split("://", 1)[1],
+                    "scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
+                    "redirect_sign_in_uri": ["http://127.0.0.1/callback"],
+                    "redirect_sign_out_uri": ["http://127.0.0.1/signed-out"],
+                    "response_type": "code",
+                    "identity_providers": [
+                        "GOOGLE",
+                        "FACEBOOK",
+                        "LOGIN_WITH_AMAZON",
+                        "SIGN_IN_WITH_APPLE",
+                    ],
+                },
             },
             "storage": {"aws_region": self.region, "bucket_name": self.bucket},
             "nbauth": {
-                "oidc_providers": {},
+                "oidc_providers": {
+                    "sandbox": {
+                        "issuer": idp,
+                        "client_id": NOTEBOOK_CLIENT_ID,
+                        "scopes": list(OIDC_SCOPES),
+                    }
+                },
+                "default_provider": "sandbox",
                 "refresh": {"margin_seconds": 300, "jitter_seconds": 30},
                 "storage": {"kind": "memory"},
             },
@@ -188,11 +301,16 @@ class Sandbox:
     def create_user(
         self, username: str, password: str, attributes: dict[str, str] | None = None
     ) -> None:
-        """Create a CONFIRMED user with a permanent password."""
+        """Create a CONFIRMED user with a permanent password.
+
+        The user can also sign in at the IdP (same username and password;
+        ``email`` and ``name`` attributes become claims).
+        """
         create_confirmed_user(
             self.client("cognito-idp"), self.user_pool_id, username, password, attributes
         )
         self._passwords[username] = password
+        self.idp.add_user(username, password, attributes)
 
     def _password(self, username: str, password: str | None) -> str:
         if password is not None:
@@ -329,8 +447,107 @@ class Sandbox:
         self._faults.set_down(operation, down)
 
     def clear_faults(self) -> None:
-        """Drop pending ``fail_next`` faults and bring everything back up."""
+        """Drop pending ``fail_next`` and ``idp_fail_next`` faults; bring everything back up."""
         self._faults.clear_faults()
+        if self._idp is not None:
+            self._idp.faults.clear_faults()
+
+    # -- the IdP: the person's side ----------------------------------------------
+    def approve_device_code(self, user_code: str, username: str = DEMO_USERNAME) -> None:
+        """Approve a pending device request as ``username``, as on the ``/device`` page.
+
+        Raises ``LookupError`` for an unknown, expired or already decided code
+        (or an unknown user).
+        """
+        self.idp.decide_device_code(user_code, username, approve=True)
+
+    def deny_device_code(self, user_code: str) -> None:
+        """Deny a pending device request; ``LookupError`` as for :meth:`approve_device_code`."""
+        self.idp.decide_device_code(user_code, None, approve=False)
+
+    def sign_in_at(
+        self,
+        authorization_url: str,
+        username: str = DEMO_USERNAME,
+        password: str | None = None,
+        *,
+        deny: bool = False,
+    ) -> str:
+        """Act as the person in the browser: open ``authorization_url`` (``/authorize``
+        or ``/oauth2/authorize``), sign in on its page (or click "Deny"), and return
+        the URL the browser is then sent to — the client's ``redirect_uri`` with
+        ``code``, ``state`` (and ``iss``), or with ``error`` — without following it.
+
+        ``password`` defaults to the user's known password. Raises
+        ``nbauth.sandbox.idp.SignInError`` when the IdP refuses without
+        redirecting (unknown client, unregistered redirect URI, wrong password).
+        """
+        return self.idp.sign_in_at(authorization_url, username, password, deny=deny)
+
+    def revoke_refresh_tokens(self, username: str) -> int:
+        """Revoke all of ``username``'s IdP and managed-login tokens and end their
+        browser sessions (an admin's global sign-out); returns refresh tokens revoked."""
+        return self.idp.revoke_refresh_tokens(username)
+
+    def set_token_lifetimes(
+        self,
+        *,
+        access: int | None = None,
+        id: int | None = None,
+        refresh: int | None = None,
+        device_code: int | None = None,
+        device_interval: int | None = None,
+    ) -> None:
+        """Change IdP lifetimes (seconds) for tokens and device requests issued from now on."""
+        self.idp.lifetimes.update(
+            access_token=access,
+            id_token=id,
+            refresh_token=refresh,
+            device_code=device_code,
+            device_poll_interval=device_interval,
+        )
+
+    def reset_token_lifetimes(self) -> None:
+        """Back to the lifetimes given to :func:`start`."""
+        self.set_token_lifetimes(**self._initial_lifetimes)
+
+    # -- the IdP: observing and breaking -----------------------------------------
+    def idp_calls(self, endpoint: str) -> int:
+        """Requests that reached an IdP endpoint: ``discovery``, ``jwks``, ``authorize``,
+        ``token``, ``device_authorization``, ``device``, ``revoke``, ``userinfo``,
+        ``logout``, ``oauth2/authorize``, ``oauth2/token``, ``oauth2/revoke``,
+        ``oauth2/userInfo``. ``ValueError`` for other names."""
+        return self.idp.faults.calls(endpoint)
+
+    def reset_idp_calls(self) -> None:
+        """Set every IdP call count back to zero."""
+        self.idp.faults.reset_calls()
+
+    def idp_fail_next(
+        self,
+        endpoint: str,
+        *,
+        status: int | None = None,
+        body: str = "<html>oops</html>",
+        content_type: str = "text/html",
+        times: int = 1,
+        oauth_error: str | None = None,
+    ) -> None:
+        """Answer the next ``times`` requests to an IdP ``endpoint`` with a failure.
+
+        By default HTTP 500 with an HTML body; ``body``/``content_type`` for
+        anything else (``body="{not json", content_type="application/json"``);
+        ``oauth_error="invalid_grant"`` for an OAuth JSON error (HTTP 400 unless
+        ``status`` is given).
+        """
+        self.idp.faults.fail_next(
+            endpoint,
+            status=status,
+            body=body,
+            content_type=content_type,
+            times=times,
+            oauth_error=oauth_error,
+        )
 
     # -- lifecycle -----------------------------------------------------------
     def stop(self) -> None:
@@ -340,6 +557,8 @@ class Sandbox:
                 return
             self._stopped = True
         try:
+            if self._idp is not None:
+                self._idp.stop()
             self._server.stop()
         finally:
             if self._registered:
@@ -362,7 +581,7 @@ class Sandbox:
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
-        return f"<nbauth.sandbox.Sandbox {self.aws_endpoint_url} {state}>"
+        return f"<nbauth.sandbox.Sandbox {self.aws_endpoint_url} idp={self.issuer} {state}>"
 
 
 def _check_lifetime(seconds: int) -> None:
@@ -393,15 +612,32 @@ def start(
     credentials_lifetime: int = 3600,
     allow_guest: bool = True,
     port: int = 0,
+    access_token_lifetime: int = 3600,
+    id_token_lifetime: int = 3600,
+    refresh_token_lifetime: int = 30 * 86400,
+    device_code_lifetime: int = 600,
+    device_poll_interval: int = 5,
+    idp_port: int = 0,
 ) -> Sandbox:
-    """Start a sandbox on ``http://127.0.0.1:<port>`` (a free port by default).
+    """Start a sandbox on ``http://127.0.0.1:<port>`` and its IdP on ``<idp_port>``
+    (free ports by default).
 
     ``credentials_lifetime``: seconds until minted AWS credentials expire.
     ``allow_guest``: whether the identity pool gives unauthenticated identities.
+    IdP lifetimes in seconds: ``access_token_lifetime``, ``id_token_lifetime``,
+    ``refresh_token_lifetime``, ``device_code_lifetime``, and
+    ``device_poll_interval`` (the device flow's ``interval``); change them later
+    with :meth:`Sandbox.set_token_lifetimes`.
     """
     return Sandbox(
         region=region,
         credentials_lifetime=credentials_lifetime,
         allow_guest=allow_guest,
         port=port,
+        access_token_lifetime=access_token_lifetime,
+        id_token_lifetime=id_token_lifetime,
+        refresh_token_lifetime=refresh_token_lifetime,
+        device_code_lifetime=device_code_lifetime,
+        device_poll_interval=device_poll_interval,
+        idp_port=idp_port,
     )

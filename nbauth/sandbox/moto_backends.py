@@ -31,6 +31,7 @@ __all__ = [
     "oidc_provider",
     "role_exists",
     "user_pool_exists",
+    "user_pool_user_sub",
 ]
 
 ACCOUNT_ID: str = DEFAULT_ACCOUNT_ID
@@ -117,6 +118,17 @@ def user_pool_exists(user_pool_id: str) -> bool:
     except KeyError:
         return False
     return user_pool_id in backend.user_pools
+
+
+def user_pool_user_sub(user_pool_id: str, username: str) -> str | None:
+    """The ``sub`` of a user pool user (the managed-login paths sign in as them), or None."""
+    region = user_pool_id.rsplit("_", 1)[0]
+    try:
+        pool = cognitoidp_backends[ACCOUNT_ID][region].user_pools[user_pool_id]
+    except KeyError:
+        return None
+    user = pool.users.get(username)
+    return str(user.id) if user is not None else None
 
 
 def _iam() -> Any:

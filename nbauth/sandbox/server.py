@@ -2,7 +2,8 @@
 
 werkzeug's threaded server, with three changes for an embedded test server:
 request logging is off (no request lines, which could carry presigned query
-strings, in anyone's logs), every thread is a daemon named ``nbauth-sandbox-*``,
+strings, in anyone's logs), every thread is a daemon named ``nbauth-sandbox-*``
+(``nbauth-sandbox-<name>-<port>*`` when the server has a name, e.g. ``idp``),
 and ``stop()`` also closes kept-alive client connections, so a client that
 pooled a connection sees the server gone instead of talking to a stopped one.
 """
@@ -79,23 +80,27 @@ class LocalServer:
     """Serve ``app`` on ``http://127.0.0.1:<port>`` from a daemon thread.
 
     ``port=0`` picks a free port. Binding errors raise ``OSError`` (werkzeug's
-    own bind path would call ``sys.exit``).
+    own bind path would call ``sys.exit``). ``name`` goes into the thread names:
+    ``nbauth-sandbox-<name>-<port>``.
     """
 
-    def __init__(self, app: Any, port: int = 0) -> None:
+    def __init__(self, app: Any, port: int = 0, *, name: str = "") -> None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             listener.bind((_HOST, port))
             listener.listen(128)
             bound_port = listener.getsockname()[1]
+            prefix = (
+                f"nbauth-sandbox-{name}-{bound_port}" if name else f"nbauth-sandbox-{bound_port}"
+            )
             self._server = _Server(
                 _HOST,
                 bound_port,
                 app,
                 handler=_QuietHandler,
                 fd=listener.fileno(),
-                thread_prefix=f"nbauth-sandbox-{bound_port}",
+                thread_prefix=prefix,
             )
         finally:
             listener.close()  # the server holds its own duplicate of the socket
@@ -106,7 +111,7 @@ class LocalServer:
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
-            name=f"nbauth-sandbox-{bound_port}",
+            name=prefix,
             daemon=True,
         )
         self._thread.start()

@@ -61,10 +61,18 @@ def test_config_is_amplify_outputs(sb: Any) -> None:
             "user_pool_client_id": sb.user_pool_client_id,
             "identity_pool_id": sb.identity_pool_id,
             "unauthenticated_identities_enabled": True,
+            "oauth": config["auth"]["oauth"],
         },
         "storage": {"aws_region": "us-east-1", "bucket_name": "nbauth-sandbox-data"},
         "nbauth": {
-            "oidc_providers": {},
+            "oidc_providers": {
+                "sandbox": {
+                    "issuer": sb.issuer,
+                    "client_id": "nbauth-notebook",
+                    "scopes": ["openid", "offline_access", "email", "profile"],
+                }
+            },
+            "default_provider": "sandbox",
             "refresh": {"margin_seconds": 300, "jitter_seconds": 30},
             "storage": {"kind": "memory"},
         },
@@ -74,7 +82,7 @@ def test_config_is_amplify_outputs(sb: Any) -> None:
     assert sb.identity_pool_id.startswith("us-east-1:")
     assert sb.user_pool_id.startswith("us-east-1_")
     assert sb.region == "us-east-1"
-    assert sb.issuer is None
+    assert sb.issuer == sb.idp_url
     assert sb.demo_username == "demo"
 
 
