@@ -88,7 +88,8 @@ class IdpFaults:
 
         With ``oauth_error`` the body is an RFC 6749 §5.2 JSON error (status 400
         unless given); otherwise ``body`` as ``content_type`` (status 500 unless
-        given) — HTML from a proxy, or broken JSON such as ``"{not json"``.
+        given) — HTML from a proxy, or broken JSON such as ``"{not json"``, which a
+        misbehaving gateway may even send with status 200.
         """
         check_endpoint(endpoint)
         if times < 1:
@@ -98,8 +99,8 @@ class IdpFaults:
             fault = _Fault(status or 400, json.dumps(payload).encode(), "application/json")
         else:
             fault = _Fault(status or 500, body.encode(), content_type)
-        if not 400 <= fault.status <= 599:
-            raise ValueError("status must be an HTTP error status (400-599)")
+        if not (400 <= fault.status <= 599 or (fault.status == 200 and oauth_error is None)):
+            raise ValueError("status must be an HTTP error status (400-599), or 200 for garbage")
         with self._lock:
             self._pending.setdefault(endpoint, deque()).extend([fault] * times)
 
