@@ -1,8 +1,9 @@
 """The ``nbauth`` command.
 
 * ``nbauth demo`` — the main job on the local sandbox, step by step: sign in
-  to the sandbox user pool, federate the ID token into the identity pool, and
-  list the sandbox S3 bucket through ``nbauth.boto3_session()``.
+  with the device code at the sandbox IdP, federate the ID token into the
+  identity pool, and list the sandbox S3 bucket through ``nbauth.boto3_session()``
+  (``--flow federation``: federate a user-pool token by hand instead).
 * ``nbauth sandbox`` — run the sandbox until Ctrl-C (``--write-config`` writes
   ``amplify_outputs.json`` for notebooks to use).
 """
@@ -12,8 +13,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["main"]
 
@@ -22,38 +25,79 @@ def _step(number: int, text: str) -> None:
     print(f"\n[{number}] {text}", flush=True)
 
 
-def demo(lifetime: int = 3600, watch: float = 0.0) -> int:
-    """Run the main job against a fresh sandbox; prints every step, never a secret."""
-    import nbauth
+def _start_sandbox(lifetime: int) -> Any:
     import nbauth.sandbox as sandbox
 
-    _step(1, "Starting the sandbox (moto server + strict identity pool) on 127.0.0.1 ...")
-    with sandbox.start(credentials_lifetime=lifetime) as sb:
-        print(f"    endpoint      {sb.aws_endpoint_url}")
-        print(f"    user pool     {sb.user_pool_id}")
-        print(f"    identity pool {sb.identity_pool_id}")
-        # botocore's own convention decides the endpoint; nbauth's identity calls are unsigned,
-        # so no AWS keys are needed (or used) on this side.
-        os.environ["AWS_ENDPOINT_URL"] = sb.aws_endpoint_url
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-            os.environ.pop(name, None)
+    _step(1, "Starting the sandbox (moto + strict identity pool + OpenID provider) ...")
+    sb = sandbox.start(credentials_lifetime=lifetime)
+    print(f"    AWS endpoint  {sb.aws_endpoint_url}")
+    print(f"    IdP issuer    {sb.issuer}")
+    print(f"    identity pool {sb.identity_pool_id}")
+    # botocore's own convention decides the endpoint; nbauth's identity calls are unsigned,
+    # so no AWS keys are needed (or used) on this side.
+    os.environ["AWS_ENDPOINT_URL"] = sb.aws_endpoint_url
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)
+    return sb
 
-        _step(2, f"Signing in to the user pool as {sb.demo_username!r} to get an ID token ...")
-        token = sb.id_token()
-        jwt = nbauth.decode_jwt(token)
-        print(f"    issuer  {jwt.issuer}")
-        print(f"    subject {jwt.subject}")
-        print(f"    expires {time.strftime('%H:%M:%S', time.localtime(jwt.expires_at or 0))}")
 
-        _step(3, "Federating the ID token into the identity pool ...")
+def _approve_when_asked(sb: Any, handle: Any, mode: str) -> None:
+    """The person's part: a browser, Enter in the terminal, or (no terminal) automatic."""
+    interactive = mode == "ask" and sys.stdin is not None and sys.stdin.isatty()
+    if mode == "browser":
+        return
+    if interactive:
+        print(f"    ... or press Enter here to approve as {sb.demo_username!r}.", flush=True)
+
+        def on_enter() -> None:
+            try:
+                sys.stdin.readline()
+            except (OSError, ValueError):
+                return
+            if handle.status == "pending":
+                sb.approve_device_code(handle.user_code)
+
+        threading.Thread(target=on_enter, daemon=True).start()
+        return
+    print(f"    (no terminal: approving as {sb.demo_username!r} in 2 s, as a person would)")
+
+    def later() -> None:
+        time.sleep(2)
+        if handle.status == "pending":
+            sb.approve_device_code(handle.user_code)
+
+    threading.Thread(target=later, daemon=True).start()
+
+
+def demo(lifetime: int = 3600, watch: float = 0.0, approve: str = "ask") -> int:
+    """The main job on a fresh sandbox: device-code sign-in, federation, S3. Never a secret."""
+    import nbauth
+
+    sb = _start_sandbox(lifetime)
+    try:
         auth = nbauth.configure(sb.config)
         events: list[str] = []
         nbauth.hub.listen("auth", lambda c: events.append(c["payload"]["event"]))
-        provider = nbauth.AuthProvider.user_pool(sb.region, sb.user_pool_id)
-        result = nbauth.federate_to_identity_pool(token, provider)
-        print(f"    Logins key  {provider.logins_key}")
-        print(f"    identity id {result.identity_id}")
-        print(f"    credentials {result.credentials!r}")
+
+        _step(2, "Signing in with the device code (RFC 8628) ...")
+        handle = nbauth.sign_in_with_device_code()
+        print(f"    Open {handle.verification_uri_complete}")
+        print(
+            f"    and confirm the code {handle.user_code} "
+            f"(user {sb.demo_username!r}, password {sb.demo_password!r})."
+        )
+        _approve_when_asked(sb, handle, approve)
+        handle.wait(timeout=max(1.0, handle.seconds_left()))
+        session = nbauth.fetch_auth_session()
+        claims = session.tokens.id_token.payload
+        print(
+            f"    signed in as {claims.get('preferred_username') or claims.get('email')} "
+            f"(sub {session.user_sub})"
+        )
+
+        _step(3, "Federating the ID token into the identity pool (automatic) ...")
+        print(f"    identity id {session.identity_id}")
+        print(f"    credentials {session.credentials!r}")
 
         _step(4, f"Listing s3://{sb.bucket} through nbauth.boto3_session() ...")
         s3 = nbauth.boto3_session().client("s3")
@@ -62,26 +106,64 @@ def demo(lifetime: int = 3600, watch: float = 0.0) -> int:
         hello = s3.get_object(Bucket=sb.bucket, Key="hello.txt")["Body"].read().decode()
         print(f"    hello.txt says: {hello.strip()}")
 
-        _step(5, "Refreshing the credentials in place (the same S3 client keeps working) ...")
-        before = nbauth.fetch_auth_session().credentials
+        _step(
+            5, "Refreshing tokens and credentials in place (the same S3 client keeps working) ..."
+        )
+        before = session.credentials
         after = nbauth.fetch_auth_session(force_refresh=True).credentials
-        print(f"    before {before!r}")
-        print(f"    after  {after!r}")
+        print(f"    credentials ...{before.access_key_id[-4:]} -> ...{after.access_key_id[-4:]}")
         print(f"    objects still listed: {s3.list_objects_v2(Bucket=sb.bucket)['KeyCount']}")
         if watch > 0:
-            print(f"    watching for {watch:.0f} s (credentials live {lifetime} s) ...")
-            end = time.time() + watch
-            while time.time() < end:
-                time.sleep(min(5.0, max(0.0, end - time.time())))
-                count = s3.list_objects_v2(Bucket=sb.bucket)["KeyCount"]
-                creds = auth.current_credentials()
-                left = (creds.expires_at or 0) - time.time()
-                print(
-                    f"    {time.strftime('%H:%M:%S')} listed {count} objects; "
-                    f"credentials valid for {left:4.0f} s ({creds.access_key_id[-4:]})"
-                )
+            _watch(auth, s3, sb.bucket, watch, lifetime)
+
+        _step(6, "Signing out (the refresh token is revoked at the IdP) ...")
+        nbauth.sign_out()
+        print(f"    state: {auth.state}")
         print(f"\n    Hub events seen: {', '.join(events)}")
         auth.close()
+    finally:
+        sb.stop()
+    print("\nDone: sandbox stopped.")
+    return 0
+
+
+def _watch(auth: Any, s3: Any, bucket: str, seconds: float, lifetime: int) -> None:
+    print(f"    watching for {seconds:.0f} s (credentials live {lifetime} s) ...")
+    end = time.time() + seconds
+    while time.time() < end:
+        time.sleep(min(5.0, max(0.0, end - time.time())))
+        count = s3.list_objects_v2(Bucket=bucket)["KeyCount"]
+        creds = auth.current_credentials()
+        left = (creds.expires_at or 0) - time.time()
+        print(
+            f"    {time.strftime('%H:%M:%S')} listed {count} objects; "
+            f"credentials valid for {left:4.0f} s (...{creds.access_key_id[-4:]})"
+        )
+
+
+def federation_demo(lifetime: int = 3600) -> int:
+    """Federate a user-pool ID token by hand (the seed's federateToIdentityPool) and list S3."""
+    import nbauth
+
+    sb = _start_sandbox(lifetime)
+    try:
+        _step(2, f"Getting an ID token from the user pool for {sb.demo_username!r} ...")
+        token = sb.id_token()
+        print(f"    issuer  {nbauth.decode_jwt(token).issuer}")
+        _step(3, "Federating it with federate_to_identity_pool() ...")
+        auth = nbauth.configure(sb.config)
+        provider = nbauth.AuthProvider.user_pool(sb.region, sb.user_pool_id)
+        result = nbauth.federate_to_identity_pool(token, provider)
+        print(f"    Logins key  {provider.logins_key}")
+        print(f"    identity id {result.identity_id}")
+        _step(4, f"Listing s3://{sb.bucket} through nbauth.boto3_session() ...")
+        s3 = nbauth.boto3_session().client("s3")
+        for obj in s3.list_objects_v2(Bucket=sb.bucket).get("Contents", []):
+            print(f"    {obj['Size']:>6}  {obj['Key']}")
+        nbauth.clear_federation_to_identity_pool()
+        auth.close()
+    finally:
+        sb.stop()
     print("\nDone: sandbox stopped.")
     return 0
 
@@ -105,6 +187,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="SECONDS",
         help="keep listing the bucket this long to watch refreshes",
     )
+    demo_parser.add_argument(
+        "--approve",
+        choices=("ask", "browser", "auto"),
+        default="ask",
+        help="who approves the device code: a browser or Enter (ask, the default; automatic "
+        "without a terminal), the browser only, or auto",
+    )
+    demo_parser.add_argument(
+        "--flow",
+        choices=("device", "federation"),
+        default="device",
+        help="device-code sign-in (default) or federating a user-pool token by hand",
+    )
     sub.add_parser("sandbox", help="run the local sandbox until Ctrl-C", add_help=False)
     args, rest = parser.parse_known_args(argv)
     if args.command == "sandbox":
@@ -114,7 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
-        return demo(lifetime=args.credentials_lifetime, watch=args.watch)
+        if args.flow == "federation":
+            return federation_demo(lifetime=args.credentials_lifetime)
+        return demo(lifetime=args.credentials_lifetime, watch=args.watch, approve=args.approve)
     except ImportError as exc:
         print(
             f"nbauth demo needs the sandbox extra: pip install 'nbauth[sandbox]' ({exc})",
