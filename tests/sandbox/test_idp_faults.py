@@ -99,6 +99,8 @@ def test_invalid_fault_arguments(sb: Any) -> None:
     with pytest.raises(ValueError):
         sb.idp_fail_next("token", times=0)
     with pytest.raises(ValueError):
-        sb.idp_fail_next("token", status=200)
+        sb.idp_fail_next("token", status=302)
+    with pytest.raises(ValueError):  # 200 is for garbage bodies, not for OAuth errors
+        sb.idp_fail_next("token", status=200, oauth_error="invalid_grant")
     with pytest.raises(ValueError):
         sb.idp_fail_next("nope")
