@@ -445,19 +445,10 @@ class Auth:
         if name is None:
             name = self.config.default_provider or (next(iter(oidc)) if len(oidc) == 1 else None)
         if name is not None and name in oidc:
-            spec_config = oidc[name]
             key = f"oidc:{name}"
             if key not in self._oidc_clients:
                 self._oidc_clients[key] = OIDCClient(
-                    ProviderSpec(
-                        name=name,
-                        issuer=spec_config.issuer,
-                        client_id=spec_config.client_id,
-                        client_secret=spec_config.client_secret,
-                        scopes=spec_config.scopes,
-                        logins_key=spec_config.logins_key,
-                    ),
-                    clock=self._clock,
+                    ProviderSpec.from_config(oidc[name]), clock=self._clock
                 )
             return self._oidc_clients[key]
         if redirect and self.config.oauth is not None:

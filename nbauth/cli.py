@@ -99,10 +99,7 @@ def demo(lifetime: int = 3600, watch: float = 0.0, approve: str = "ask") -> int:
         print(f"    identity id {session.identity_id}")
         print(f"    credentials {session.credentials!r}")
 
-        _step(4, f"Listing s3://{sb.bucket} through nbauth.boto3_session() ...")
-        s3 = nbauth.boto3_session().client("s3")
-        for obj in s3.list_objects_v2(Bucket=sb.bucket).get("Contents", []):
-            print(f"    {obj['Size']:>6}  {obj['Key']}")
+        s3 = _list_bucket(nbauth, sb.bucket)
         hello = s3.get_object(Bucket=sb.bucket, Key="hello.txt")["Body"].read().decode()
         print(f"    hello.txt says: {hello.strip()}")
 
@@ -125,6 +122,15 @@ def demo(lifetime: int = 3600, watch: float = 0.0, approve: str = "ask") -> int:
         sb.stop()
     print("\nDone: sandbox stopped.")
     return 0
+
+
+def _list_bucket(nbauth: Any, bucket: str) -> Any:
+    """Step 4 of both demos: list the bucket through nbauth.boto3_session(); returns the client."""
+    _step(4, f"Listing s3://{bucket} through nbauth.boto3_session() ...")
+    s3 = nbauth.boto3_session().client("s3")
+    for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        print(f"    {obj['Size']:>6}  {obj['Key']}")
+    return s3
 
 
 def _watch(auth: Any, s3: Any, bucket: str, seconds: float, lifetime: int) -> None:
@@ -156,10 +162,7 @@ def federation_demo(lifetime: int = 3600) -> int:
         result = nbauth.federate_to_identity_pool(token, provider)
         print(f"    Logins key  {provider.logins_key}")
         print(f"    identity id {result.identity_id}")
-        _step(4, f"Listing s3://{sb.bucket} through nbauth.boto3_session() ...")
-        s3 = nbauth.boto3_session().client("s3")
-        for obj in s3.list_objects_v2(Bucket=sb.bucket).get("Contents", []):
-            print(f"    {obj['Size']:>6}  {obj['Key']}")
+        _list_bucket(nbauth, sb.bucket)
         nbauth.clear_federation_to_identity_pool()
         auth.close()
     finally:

@@ -49,8 +49,20 @@ class ProviderSpec:
     #: Cognito user-pool tokens carry token_use; check it.
     cognito: bool = False
     redirect_uris: tuple[str, ...] = ()
-    #: Does the provider rotate refresh tokens? (Cognito does not.)
+    #: "oidc" (a generic OpenID provider) or "cognito" (managed login).
     kind: str = "oidc"
+
+    @classmethod
+    def from_config(cls, config: Any) -> ProviderSpec:
+        """The spec of a provider from ``nbauth.oidc_providers`` (an ``OIDCProviderConfig``)."""
+        return cls(
+            name=config.name,
+            issuer=config.issuer,
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            scopes=config.scopes,
+            logins_key=config.logins_key,
+        )
 
 
 class OIDCClient:
