@@ -23,13 +23,23 @@ __all__ = [
     "boto3_session",
     "clear_federation_to_identity_pool",
     "configure",
+    "confirm_reset_password",
+    "confirm_sign_in",
+    "confirm_sign_up",
     "current_auth",
     "federate_to_identity_pool",
     "fetch_auth_session",
+    "fetch_user_attributes",
+    "get_current_user",
     "requests_auth",
+    "resend_sign_up_code",
+    "reset_password",
+    "sign_in",
     "sign_in_with_device_code",
     "sign_in_with_redirect",
     "sign_out",
+    "sign_up",
+    "update_user_attributes",
 ]
 
 _default: Auth | None = None
@@ -42,6 +52,7 @@ def configure(
     token_provider: TokenProvider | None = None,
     credentials_provider: CredentialsProvider | None = None,
     storage: KeyValueStorage | None = None,
+    client_metadata_provider: Any = None,
     **overrides: Any,
 ) -> Auth:
     """Configure nbauth (Amplify's ``Amplify.configure``) and return the default :class:`Auth`.
@@ -62,6 +73,7 @@ def configure(
         token_provider=token_provider,
         credentials_provider=credentials_provider,
         storage=storage,
+        client_metadata_provider=client_metadata_provider,
         **overrides,
     )
     with _default_lock:
@@ -121,9 +133,59 @@ def current_credentials() -> AWSCredentials:
     return current_auth().current_credentials()
 
 
-def sign_out() -> None:
+def sign_out(*, global_sign_out: bool = False) -> None:
     """See :meth:`Auth.sign_out`."""
-    current_auth().sign_out()
+    current_auth().sign_out(global_sign_out=global_sign_out)
+
+
+def sign_in(username: str, password: str | None = None, **kwargs: Any) -> Any:
+    """See :meth:`Auth.sign_in`."""
+    return current_auth().sign_in(username, password, **kwargs)
+
+
+def confirm_sign_in(challenge_response: str, **kwargs: Any) -> Any:
+    """See :meth:`Auth.confirm_sign_in`."""
+    return current_auth().confirm_sign_in(challenge_response, **kwargs)
+
+
+def sign_up(username: str, password: str, **kwargs: Any) -> Any:
+    """See :meth:`Auth.sign_up`."""
+    return current_auth().sign_up(username, password, **kwargs)
+
+
+def confirm_sign_up(username: str, code: str, **kwargs: Any) -> Any:
+    """See :meth:`Auth.confirm_sign_up`."""
+    return current_auth().confirm_sign_up(username, code, **kwargs)
+
+
+def resend_sign_up_code(username: str, **kwargs: Any) -> Any:
+    """See :meth:`Auth.resend_sign_up_code`."""
+    return current_auth().resend_sign_up_code(username, **kwargs)
+
+
+def reset_password(username: str, **kwargs: Any) -> Any:
+    """See :meth:`Auth.reset_password`."""
+    return current_auth().reset_password(username, **kwargs)
+
+
+def confirm_reset_password(username: str, new_password: str, code: str, **kwargs: Any) -> Any:
+    """See :meth:`Auth.confirm_reset_password`."""
+    return current_auth().confirm_reset_password(username, new_password, code, **kwargs)
+
+
+def get_current_user() -> Any:
+    """See :meth:`Auth.get_current_user`."""
+    return current_auth().get_current_user()
+
+
+def fetch_user_attributes() -> Any:
+    """See :meth:`Auth.fetch_user_attributes`."""
+    return current_auth().fetch_user_attributes()
+
+
+def update_user_attributes(user_attributes: Any, **kwargs: Any) -> Any:
+    """See :meth:`Auth.update_user_attributes`."""
+    return current_auth().update_user_attributes(user_attributes, **kwargs)
 
 
 def sign_in_with_device_code(*, provider: str | None = None, scopes: Any = None) -> Any:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import random as _random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .config import AuthConfig, load_config
@@ -58,6 +58,7 @@ from .errors import (
 )
 from .events import Hub
 from .events import hub as default_hub
+from .user_pool_auth import UserPoolMixin
 
 if TYPE_CHECKING:
     import boto3
@@ -94,7 +95,7 @@ def _expires_at(value: _Fetched) -> float | None:
     return value.credentials.expires_at
 
 
-class Auth:
+class Auth(UserPoolMixin):
     """Sign-in state, federation and live AWS credentials for one configuration.
 
     Several ``Auth`` objects may live in one kernel (profiles); the module-level
@@ -108,6 +109,7 @@ class Auth:
         token_provider: TokenProvider | None = None,
         credentials_provider: CredentialsProvider | None = None,
         storage: KeyValueStorage | None = None,
+        client_metadata_provider: Callable[[], Mapping[str, str]] | None = None,
         hub: Hub | None = None,
         clock: Callable[[], float] = time.time,
         random: Callable[[], float] = _random.random,
@@ -136,6 +138,13 @@ class Auth:
         self._signed_in: TokenProvider | None = None  # set by nbauth's own sign-in flows
         self._pool: IdentityPoolCredentialsProvider | None = None
         self._oidc_clients: dict[str, OIDCClient] = {}
+        if client_metadata_provider is not None and not callable(client_metadata_provider):
+            raise ConfigurationError(
+                "client_metadata_provider must be a callable returning a dict of strings."
+            )
+        self.client_metadata_provider = client_metadata_provider
+        self._user_pool_client = None
+        self._user_pool_sign_in = None
         self._live_credentials: Any = None
         self._session_cache: AuthSession | None = None
         self._session_fresh_until = 0.0
@@ -162,24 +171,47 @@ class Auth:
         Only storage is read here; the first call that needs tokens refreshes them (and a
         refresh token the IdP no longer accepts signs the user out, as usual).
         """
+        import json
+
         from .oidc import session_storage_key
 
-        for name, provider in self.config.oidc_providers.items():
-            key = session_storage_key(provider.issuer, provider.client_id)
-            if self.storage.get(key):
-                self._resume_oidc_session(self._oidc_client(name, redirect=False))
+        candidates: list[tuple[str, str, str]] = [
+            (name, p.issuer, p.client_id) for name, p in self.config.oidc_providers.items()
+        ]
+        if self.config.user_pool_id and self.config.user_pool_client_id and self.config.region:
+            issuer = f"https://cognito-idp.{self.config.region}.amazonaws.com/"
+            candidates.append(
+                ("", issuer + self.config.user_pool_id, self.config.user_pool_client_id)
+            )
+        for name, issuer, client_id in candidates:
+            raw = self.storage.get(session_storage_key(issuer, client_id))
+            if not raw:
+                continue
+            try:
+                record = json.loads(raw)
+                stored_name = str(record.get("provider") or name)
+                refresh_token = record["refresh_token"]
+            except (ValueError, KeyError, TypeError, AttributeError):
+                continue  # unreadable: leave it, never crash a kernel start on it
+            client = self._client_for_stored_session(stored_name)
+            if client is not None and isinstance(refresh_token, str):
+                self._signed_in = self._oidc_token_provider(
+                    client, None, refresh_token=refresh_token
+                )
                 return
 
-    def _resume_oidc_session(self, client: OIDCClient) -> None:
-        from .oidc.token_provider import OIDCTokenProvider
-
-        refresh_token = OIDCTokenProvider.stored_refresh_token(
-            self.storage, client.spec.issuer, client.spec.client_id
-        )
-        if refresh_token is None:
-            return
-        provider = self._oidc_token_provider(client, None, refresh_token=refresh_token)
-        self._signed_in = provider
+    def _client_for_stored_session(self, name: str) -> Any:
+        """The client that refreshes a stored session: OIDC, managed login or user pool."""
+        if name == "userPool":
+            return self._user_pool()
+        if name.startswith("cognito:"):
+            provider = name.split(":", 1)[1]
+            return self._oidc_client(
+                None if provider == "managed-login" else provider, redirect=True
+            )
+        if name in self.config.oidc_providers:
+            return self._oidc_client(name, redirect=False)
+        return None
 
     def _oidc_token_provider(
         self, client: OIDCClient, tokens: OIDCTokens | None, *, refresh_token: str | None = None
@@ -310,8 +342,11 @@ class Auth:
             self._invalidate_session()
         self._emit("federationToIdentityPoolCleared", None, "Federation cleared")
 
-    def sign_out(self) -> None:
+    def sign_out(self, *, global_sign_out: bool = False) -> None:
         """Sign the current user out. Refused while federated, as in Amplify.
+
+        ``global_sign_out=True`` (user pools) signs the user out of every device
+        (``GlobalSignOut``); otherwise this session's refresh token is revoked.
 
         For an OIDC sign-in the refresh token is revoked at the IdP (RFC 7009) where it offers
         revocation; revocation errors never block the local sign-out. The AWS credentials that
@@ -327,12 +362,35 @@ class Auth:
             self._signed_in = None
             self._credentials.reset()
             self._invalidate_session()
+        if self._user_pool_sign_in is not None:
+            self._user_pool_sign_in.clear()
         if user is None:
             return
+        revoke = True
+        if global_sign_out and getattr(user, "client", None) is self._user_pool_client:
+            revoke = not self._global_sign_out(user)
         end = getattr(user, "sign_out", None)
         if callable(end):
-            end()
+            end(revoke=revoke)
         self._emit("signedOut", None, "Signed out")
+
+    def _global_sign_out(self, user: Any) -> bool:
+        """``GlobalSignOut`` with the user's access token; errors never block the sign-out."""
+        import logging
+
+        current = user.current
+        if current is None or self._user_pool_client is None:
+            return False
+        try:
+            from .cognito.account import UserPoolAccount
+
+            UserPoolAccount(self._user_pool_client).global_sign_out(current.access_token)
+            return True
+        except Exception as exc:
+            logging.getLogger("nbauth").warning(
+                "GlobalSignOut failed (%s); signed out locally anyway", type(exc).__name__
+            )
+            return False
 
     def _enter_signed_in(self, tokens: TokenProvider) -> None:
         """For nbauth's own sign-in flows: the user is signed in; tokens come from ``tokens``."""

@@ -44,7 +44,13 @@ _AUTH_OVERRIDES = {
     "identity_pool_id",
     "unauthenticated_identities_enabled",
 }
-_NBAUTH_KEYS = {"oidc_providers", "default_provider", "refresh", "storage"}
+_NBAUTH_KEYS = {
+    "oidc_providers",
+    "default_provider",
+    "refresh",
+    "storage",
+    "user_pool_client_secret",
+}
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,8 @@ class AuthConfig:
     background_refresh: bool = True
     storage_kind: str = "memory"
     storage_path: str | None = None
+    #: For app clients with a secret (SECRET_HASH); Amplify's outputs never hold one.
+    user_pool_client_secret: str | None = field(default=None, repr=False)
     source: str = "dict"
 
     @property
@@ -345,5 +353,6 @@ def load_config(config: Any = None, **overrides: Any) -> AuthConfig:
         background_refresh=_bool(refresh, "background", "nbauth.refresh", True),
         storage_kind=kind,
         storage_path=_str(storage, "path", "nbauth.storage"),
+        user_pool_client_secret=_str(nb, "user_pool_client_secret", "nbauth"),
         source=source,
     )

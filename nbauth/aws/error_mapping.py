@@ -32,6 +32,20 @@ _BY_CODE: dict[str, type[errors.AuthError]] = {
     "ExternalServiceException": errors.ServiceError,
     "InternalErrorException": errors.ServiceError,
     "ServiceUnavailable": errors.ServiceError,
+    # user pools
+    "UserNotFoundException": errors.UserNotFoundError,
+    "UserNotConfirmedException": errors.UserNotConfirmedError,
+    "UsernameExistsException": errors.UsernameExistsError,
+    "InvalidPasswordException": errors.InvalidPasswordError,
+    "PasswordResetRequiredException": errors.PasswordResetRequiredError,
+    "CodeMismatchException": errors.CodeMismatchError,
+    "ExpiredCodeException": errors.ExpiredCodeError,
+    "CodeDeliveryFailureException": errors.CodeDeliveryFailureError,
+    "UserLambdaValidationException": errors.LambdaValidationError,
+    "InvalidLambdaResponseException": errors.InvalidLambdaResponseError,
+    "UnexpectedLambdaException": errors.InvalidLambdaResponseError,
+    "TooManyFailedAttemptsException": errors.NotAuthorizedError,
+    "AliasExistsException": errors.UsernameExistsError,
 }
 
 _RECOVERY = {

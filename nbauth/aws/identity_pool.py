@@ -1,68 +1,23 @@
 """The Cognito identity-pool client: ``GetId``, ``GetCredentialsForIdentity``, ``GetOpenIdToken``.
 
-These operations are unauthenticated in AWS (the Logins tokens are the
-proof), so the boto3 client is unsigned, as a browser running Amplify would
-call them. The endpoint follows botocore's conventions (``AWS_ENDPOINT_URL``,
-``AWS_ENDPOINT_URL_COGNITO_IDENTITY``, a profile's ``services``).
-
-botocore's own retries are off: the refresh engine owns retry and backoff, so
-throttling is retried in one place, with jitter, and never blocks a caller
-that could use still-valid credentials.
+These operations are unauthenticated in AWS (the Logins tokens are the proof); the client is an
+unsigned, shared one (see :mod:`nbauth.aws.unsigned_clients`).
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Mapping
 from typing import Any
 
 import boto3
-from botocore import UNSIGNED
-from botocore.config import Config
 
 from ..core.log_redaction import install_redaction
 from ..core.values import AWSCredentials
 from .error_mapping import map_aws_error
+from .unsigned_clients import CLIENT_CONFIG, unsigned_client
 
 __all__ = ["IdentityPoolClient"]
-
-_CLIENT_CONFIG = Config(
-    signature_version=UNSIGNED,
-    retries={"total_max_attempts": 1, "mode": "standard"},
-    connect_timeout=10,
-    read_timeout=20,
-    user_agent_appid="nbauth",
-)
-
-
-# Building a botocore client costs ~50 ms (endpoint data is parsed per session); clients are
-# thread-safe, so one is shared per region and endpoint configuration across Auth objects.
-_CLIENTS: dict[tuple[str, ...], Any] = {}
-_CLIENTS_LOCK = threading.Lock()
-_ENDPOINT_ENV = (
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_COGNITO_IDENTITY",
-    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-    "AWS_PROFILE",
-    "AWS_CONFIG_FILE",
-    "AWS_USE_FIPS_ENDPOINT",
-    "AWS_USE_DUALSTACK_ENDPOINT",
-)
-
-
-def _shared_client(region: str) -> Any:
-    key = (region, *(os.environ.get(name, "") for name in _ENDPOINT_ENV))
-    client = _CLIENTS.get(key)
-    if client is None:
-        with _CLIENTS_LOCK:
-            client = _CLIENTS.get(key)
-            if client is None:
-                client = boto3.Session().client(
-                    "cognito-identity", region_name=region, config=_CLIENT_CONFIG
-                )
-                _CLIENTS[key] = client
-    return client
 
 
 class IdentityPoolClient:
@@ -90,10 +45,10 @@ class IdentityPoolClient:
                     install_redaction()
                     if self._session is not None:
                         self._client = self._session.client(
-                            "cognito-identity", region_name=self.region, config=_CLIENT_CONFIG
+                            "cognito-identity", region_name=self.region, config=CLIENT_CONFIG
                         )
                     else:
-                        self._client = _shared_client(self.region)
+                        self._client = unsigned_client("cognito-identity", self.region)
         return self._client
 
     def _call(self, operation: str, method: str, **params: Any) -> dict[str, Any]:

@@ -1,1 +1,1 @@
-"""Cognito user pools: managed login (the Hosted UI); SRP and challenges come with sign-in."""
+"""Cognito user pools: SRP, sign-in challenges, self-service API, managed login (Hosted UI)."""

@@ -160,7 +160,9 @@ class OIDCClient:
             session.close()
         return dict(response)
 
-    def refresh_response(self, refresh_token: str) -> dict[str, Any]:
+    def refresh_response(
+        self, refresh_token: str, previous: OIDCTokens | None = None
+    ) -> dict[str, Any]:
         """The raw answer to a refresh-token grant (store a rotated token before verifying)."""
         return self.token_request(
             "Token refresh",

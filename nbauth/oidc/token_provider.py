@@ -108,7 +108,7 @@ class OIDCTokenProvider:
         if not refresh_token:
             return None
         try:
-            response = self.client.refresh_response(refresh_token)
+            response = self.client.refresh_response(refresh_token, previous)
         except InvalidGrantError as exc:
             self._failed(exc)  # reported here: the reset below makes the engine forget it
             self._invalidate()

@@ -82,7 +82,7 @@ class FakeClient:
         self.revoked: list[str] = []
         self.revoke_error: BaseException | None = None
 
-    def refresh_response(self, refresh_token: str) -> dict[str, Any]:
+    def refresh_response(self, refresh_token: str, previous: Any = None) -> dict[str, Any]:
         self.refreshed_with.append(refresh_token)
         outcome = self.outcomes.pop(0) if self.outcomes else token_response(self.clock)
         if isinstance(outcome, BaseException):

@@ -1,0 +1,61 @@
+"""Shared, unsigned boto3 clients for Cognito's public operations.
+
+Cognito's identity-pool calls (``GetId``, ``GetCredentialsForIdentity``) and user-pool sign-in
+calls (``InitiateAuth``, ``RespondToAuthChallenge``, ``SignUp``, …) are unauthenticated in AWS:
+the tokens or passwords in them are the proof. So, like Amplify in a browser, nbauth calls them
+unsigned. Endpoints follow botocore's conventions (``AWS_ENDPOINT_URL``,
+``AWS_ENDPOINT_URL_<SERVICE>``, a profile's ``services``).
+
+botocore's own retries are off: nbauth's refresh engine owns retry and backoff, so throttling is
+retried in one place, with jitter, and never blocks a caller that could use valid credentials.
+Building a botocore client costs ~50 ms (endpoint data is parsed per session) and clients are
+thread-safe, so one is shared per service, region and endpoint configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import boto3
+from botocore import UNSIGNED
+from botocore.config import Config
+
+from ..core.log_redaction import install_redaction
+
+__all__ = ["CLIENT_CONFIG", "unsigned_client"]
+
+CLIENT_CONFIG = Config(
+    signature_version=UNSIGNED,
+    retries={"total_max_attempts": 1, "mode": "standard"},
+    connect_timeout=10,
+    read_timeout=20,
+    user_agent_appid="nbauth",
+)
+
+_CLIENTS: dict[tuple[str, ...], Any] = {}
+_LOCK = threading.Lock()
+_ENDPOINT_ENV = (
+    "AWS_ENDPOINT_URL",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "AWS_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT",
+)
+
+
+def unsigned_client(service: str, region: str) -> Any:
+    """The shared unsigned client of ``service`` in ``region`` for the current endpoint setup."""
+    service_env = "AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")
+    key = (service, region, *(os.environ.get(n, "") for n in (*_ENDPOINT_ENV, service_env)))
+    client = _CLIENTS.get(key)
+    if client is None:
+        with _LOCK:
+            client = _CLIENTS.get(key)
+            if client is None:
+                install_redaction()
+                client = boto3.Session().client(service, region_name=region, config=CLIENT_CONFIG)
+                _CLIENTS[key] = client
+    return client
