@@ -22,10 +22,12 @@ from ..aws.unsigned_clients import unsigned_client
 from ..config import AuthConfig
 from ..core.jwt import JWT
 from ..errors import (
+    AuthError,
     ConfigurationError,
     InvalidGrantError,
     InvalidParameterError,
     NotAuthorizedError,
+    ServiceError,
 )
 from ..oidc.client import ProviderSpec
 from ..oidc.discovery import ProviderMetadata
@@ -80,6 +82,7 @@ class UserPoolClient:
             kind="cognito",
         )
         self._verifier: TokenVerifier | None = None
+        self._refresh_not_offered = False
         self._lock = threading.Lock()
 
     # -- plumbing -----------------------------------------------------------------------
@@ -181,7 +184,10 @@ class UserPoolClient:
 
     def _get_tokens_from_refresh_token(self, refresh_token: str) -> dict[str, Any]:
         client = self.client
-        if "GetTokensFromRefreshToken" not in client.meta.service_model.operation_names:
+        if (
+            self._refresh_not_offered
+            or "GetTokensFromRefreshToken" not in client.meta.service_model.operation_names
+        ):
             raise _NotOffered
         try:
             answer = self.call(
@@ -190,13 +196,11 @@ class UserPoolClient:
                 ClientId=self.client_id,
                 ClientSecret=self._client_secret,
             )
-        except Exception as exc:
-            name = getattr(exc, "name", "")
-            if name in (
-                "UnknownOperationException",
-                "InvalidAction",
-                "UnrecognizedClientException",
-            ):
+        except AuthError as exc:
+            # Emulators answer an unimplemented operation with a bare 5xx; the fallback is an
+            # equivalent call, so a 5xx here also means "use REFRESH_TOKEN_AUTH from now on".
+            if _not_offered(exc) or isinstance(exc, ServiceError):
+                self._refresh_not_offered = True
                 raise _NotOffered from None
             raise
         return answer.get("AuthenticationResult") or {}
@@ -222,6 +226,21 @@ class UserPoolClient:
 
 class _NotOffered(Exception):
     """The endpoint has no GetTokensFromRefreshToken."""
+
+
+_NOT_OFFERED_CODES = {
+    "UnknownOperationException",
+    "InvalidAction",
+    "NotImplemented",
+    "UnsupportedOperation",
+}
+
+
+def _not_offered(exc: AuthError) -> bool:
+    """Does this error say the endpoint lacks the operation (older regions, emulators)?"""
+    if exc.name in _NOT_OFFERED_CODES:
+        return True
+    return "not implemented" in exc.message.lower() or "not been implemented" in exc.message
 
 
 def _username(tokens: OIDCTokens | None) -> str | None:
