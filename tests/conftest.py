@@ -345,3 +345,31 @@ def idp_lifetimes(sb: Any) -> Iterator[Any]:
     """The shared sandbox; its IdP lifetimes are restored after the test."""
     yield sb
     sb.reset_token_lifetimes()
+
+
+# -- the strict user-pool layer (nbauth.sandbox.user_pool) ---------------------------
+@pytest.fixture
+def user_pool_sb(sb: Any) -> Iterator[Any]:
+    """The shared sandbox; its user pool is reset after the test (triggers, MFA, clock,
+    token lifetimes, sent messages)."""
+    yield sb
+    sb.reset_user_pool()
+
+
+@pytest.fixture(scope="session")
+def cognito_idp(sb: Any) -> Any:
+    """Unsigned cognito-idp client, as Amplify in a browser would use."""
+    return unsigned_client("cognito-idp", sb.aws_endpoint_url)
+
+
+@pytest.fixture
+def pool_user(sb: Any) -> Callable[..., tuple[str, str]]:
+    """``pool_user(**attributes)``: a fresh confirmed user with an email; (username, password)."""
+
+    def make(**attributes: str) -> tuple[str, str]:
+        username = f"up-{uuid.uuid4().hex[:10]}"
+        password = f"Pw-{uuid.uuid4().hex[:12]}!"
+        sb.create_user(username, password, {"email": f"{username}@example.com", **attributes})
+        return username, password
+
+    return make

@@ -2,6 +2,7 @@
 
 Request path: ``FaultInjector`` (counts, injected errors) →
 ``UserPoolDiscovery`` → ``StrictIdentityPool`` (Cognito Identity, strict) →
+``StrictUserPool`` (Cognito user pools, strict; Lambda triggers in Python) →
 moto. Served by :class:`~nbauth.sandbox.server.LocalServer` on 127.0.0.1.
 
 Next to it, on a port of its own, the OpenID provider of
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import threading
 import urllib.request
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
@@ -52,6 +54,8 @@ from .seed import (
 )
 from .server import LocalServer
 from .strict_identity_pool import IDENTITY_JWKS_PATH, StrictIdentityPool
+from .user_pool import StrictUserPool, TriggerFn, UserPoolControls
+from .user_pool import users as user_pool_users
 from .user_pool_discovery import UserPoolDiscovery
 
 __all__ = ["Sandbox", "start"]
@@ -61,11 +65,12 @@ _live_count = 0
 _UNUSED_THUMBPRINT = "0" * 40  # IAM wants one; the sandbox fetches keys itself
 
 
-class Sandbox:
+class Sandbox(UserPoolControls):
     """A running local "AWS half" for nbauth. Use :func:`start` to make one.
 
     Also a context manager: ``with nbauth.sandbox.start() as sb: ...`` stops it
-    on exit.
+    on exit. The user-pool methods (triggers, MFA, sent codes, time) come from
+    :class:`~nbauth.sandbox.user_pool.UserPoolControls`.
     """
 
     def __init__(
@@ -81,6 +86,7 @@ class Sandbox:
         device_code_lifetime: int = 600,
         device_poll_interval: int = 5,
         idp_port: int = 0,
+        triggers: Mapping[str, TriggerFn] | None = None,
     ) -> None:
         _check_lifetime(credentials_lifetime)
         lifetimes = Lifetimes(
@@ -109,9 +115,11 @@ class Sandbox:
         self._stop_lock = threading.Lock()
         self._stopped = False
 
+        self._user_pool = StrictUserPool(DomainDispatcherApplication(create_backend_app))
+        if triggers:
+            self.set_triggers(triggers)
         self._strict = StrictIdentityPool(
-            DomainDispatcherApplication(create_backend_app),
-            credentials_lifetime=credentials_lifetime,
+            self._user_pool, credentials_lifetime=credentials_lifetime
         )
         self._faults = FaultInjector(UserPoolDiscovery(self._strict))
         self._server = LocalServer(self._faults, port)
@@ -299,13 +307,45 @@ class Sandbox:
 
     # -- users and tokens ----------------------------------------------------
     def create_user(
-        self, username: str, password: str, attributes: dict[str, str] | None = None
+        self,
+        username: str,
+        password: str | None = None,
+        attributes: dict[str, str] | None = None,
+        *,
+        temporary_password: str | None = None,
+        confirmed: bool = True,
     ) -> None:
-        """Create a CONFIRMED user with a permanent password.
+        """Create a user pool user.
 
-        The user can also sign in at the IdP (same username and password;
-        ``email`` and ``name`` attributes become claims).
+        * ``password``: a CONFIRMED user with this permanent password, who can
+          also sign in at the IdP (same username and password; ``email`` and
+          ``name`` attributes become claims);
+        * ``confirmed=False``: an UNCONFIRMED user with ``password``, as after
+          ``SignUp`` (no triggers run, no code is sent);
+        * ``temporary_password``: ``AdminCreateUser``'s FORCE_CHANGE_PASSWORD
+          user, whose first sign-in answers ``NEW_PASSWORD_REQUIRED``.
         """
+        if (password is None) == (temporary_password is None):
+            raise ValueError("pass exactly one of password= and temporary_password=")
+        if temporary_password is not None:
+            self.client("cognito-idp").admin_create_user(
+                UserPoolId=self.user_pool_id,
+                Username=username,
+                TemporaryPassword=temporary_password,
+                UserAttributes=[{"Name": k, "Value": v} for k, v in (attributes or {}).items()],
+                MessageAction="SUPPRESS",
+            )
+            return
+        assert password is not None
+        if not confirmed:
+            pool = user_pool_users.find_pool(self.user_pool_id)
+            if user_pool_users.find_user(pool, username) is not None:
+                raise ValueError(f"user {username!r} already exists")
+            user_pool_users.create_user(
+                pool, username, password, dict(attributes or {}), "UNCONFIRMED"
+            )
+            self._passwords[username] = password
+            return
         create_confirmed_user(
             self.client("cognito-idp"), self.user_pool_id, username, password, attributes
         )
@@ -618,6 +658,7 @@ def start(
     device_code_lifetime: int = 600,
     device_poll_interval: int = 5,
     idp_port: int = 0,
+    triggers: Mapping[str, TriggerFn] | None = None,
 ) -> Sandbox:
     """Start a sandbox on ``http://127.0.0.1:<port>`` and its IdP on ``<idp_port>``
     (free ports by default).
@@ -628,6 +669,8 @@ def start(
     ``refresh_token_lifetime``, ``device_code_lifetime``, and
     ``device_poll_interval`` (the device flow's ``interval``); change them later
     with :meth:`Sandbox.set_token_lifetimes`.
+    ``triggers``: user-pool Lambda triggers, ``{"pre_authentication": fn, ...}``
+    (see :meth:`Sandbox.set_trigger`).
     """
     return Sandbox(
         region=region,
@@ -640,4 +683,5 @@ def start(
         device_code_lifetime=device_code_lifetime,
         device_poll_interval=device_poll_interval,
         idp_port=idp_port,
+        triggers=triggers,
     )

@@ -1,8 +1,9 @@
 """Create the sandbox's AWS resources through its own endpoint, with boto3.
 
-A user pool with a public app client and a confirmed demo user, IAM roles for
-signed-in and guest users (S3 read access), an identity pool trusting the user
-pool, and an S3 bucket with two objects.
+A user pool with a public app client, a confidential app client (with a
+secret) and a confirmed demo user, IAM roles for signed-in and guest users (S3
+read access), an identity pool trusting the user pool (both app clients), and
+an S3 bucket with two objects.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ class SeededResources:
 
     user_pool_id: str
     user_pool_client_id: str
+    secret_client_id: str
+    secret_client_secret: str
     identity_pool_id: str
     authenticated_role_arn: str
     unauthenticated_role_arn: str
@@ -152,6 +155,12 @@ def seed(client: Callable[[str], Any], region: str, *, allow_guest: bool) -> See
         GenerateSecret=False,
         ExplicitAuthFlows=EXPLICIT_AUTH_FLOWS,
     )["UserPoolClient"]["ClientId"]
+    secret_client = idp.create_user_pool_client(
+        UserPoolId=user_pool_id,
+        ClientName="nbauth-sandbox-confidential",
+        GenerateSecret=True,
+        ExplicitAuthFlows=EXPLICIT_AUTH_FLOWS,
+    )["UserPoolClient"]
     create_confirmed_user(
         idp,
         user_pool_id,
@@ -166,9 +175,10 @@ def seed(client: Callable[[str], Any], region: str, *, allow_guest: bool) -> See
         CognitoIdentityProviders=[
             {
                 "ProviderName": f"cognito-idp.{region}.amazonaws.com/{user_pool_id}",
-                "ClientId": client_id,
+                "ClientId": app_client_id,
                 "ServerSideTokenCheck": False,
             }
+            for app_client_id in (client_id, secret_client["ClientId"])
         ],
         DeveloperProviderName=DEVELOPER_PROVIDER_NAME,
     )["IdentityPoolId"]
@@ -199,6 +209,8 @@ def seed(client: Callable[[str], Any], region: str, *, allow_guest: bool) -> See
     return SeededResources(
         user_pool_id=user_pool_id,
         user_pool_client_id=client_id,
+        secret_client_id=secret_client["ClientId"],
+        secret_client_secret=secret_client["ClientSecret"],
         identity_pool_id=identity_pool_id,
         authenticated_role_arn=role_arns["authenticated"],
         unauthenticated_role_arn=role_arns["unauthenticated"],
