@@ -26,6 +26,7 @@ from ..core.values import SignInResult
 from ..errors import (
     InvalidParameterError,
     InvalidStateError,
+    NotAuthorizedError,
     PasswordResetRequiredError,
     SignInSessionExpiredError,
     UserNotConfirmedError,
@@ -245,12 +246,18 @@ class UserPoolSignIn:
                     responses[f"userAttributes.{name}"] = value
         else:
             raise InvalidStateError(f"nbauth cannot answer the {challenge} challenge.")
-        answer = self.client.call(
-            "RespondToAuthChallenge",
-            ClientId=self.client.client_id,
-            ChallengeName=challenge,
-            Session=session,
-            ClientMetadata=metadata,
-            ChallengeResponses=self.client.with_secret_hash(responses, pending.username),
-        )
+        try:
+            answer = self.client.call(
+                "RespondToAuthChallenge",
+                ClientId=self.client.client_id,
+                ChallengeName=challenge,
+                Session=session,
+                ClientMetadata=metadata,
+                ChallengeResponses=self.client.with_secret_hash(responses, pending.username),
+            )
+        except NotAuthorizedError as exc:
+            self._pending = None  # Cognito ended the session; a wrong code keeps it instead
+            if "session" in exc.message.lower() and "expired" in exc.message.lower():
+                raise SignInSessionExpiredError(exc.message, underlying=exc) from None
+            raise
         return self._handle(answer, pending.username, pending.auth_flow, metadata, None, None)

@@ -319,9 +319,11 @@ def test_expired_challenge_session(up, make_auth, pool_user):
     assert _step(auth.sign_in(username, password)) == "CONFIRM_SIGN_IN_WITH_SMS_CODE"
     up.advance_time(181)
     clock.advance(0)  # the client's clock stays put: only Cognito's session has expired
-    with pytest.raises(NotAuthorizedError) as err:
+    with pytest.raises(SignInSessionExpiredError) as err:
         auth.confirm_sign_in(up.last_code(username))
     assert "expired" in err.value.message
+    with pytest.raises(InvalidStateError):
+        auth.confirm_sign_in(up.last_code(username))
 
 
 def test_bad_metadata_is_refused_before_any_call(up, make_auth, pool_user):
