@@ -417,3 +417,20 @@ def test_a_restarted_kernel_resumes_the_user_pool_session(up, make_auth, pool_us
     assert second.state == "signed_in"
     assert second.fetch_auth_session().identity_id == identity
     assert second.get_current_user()["username"] == username
+
+
+def test_refresh_falls_back_to_refresh_token_auth(up, make_auth, pool_user):
+    """Where the endpoint doesn't offer GetTokensFromRefreshToken, REFRESH_TOKEN_AUTH does it."""
+    username, password = pool_user()
+    auth = make_auth(refresh={"background": False})
+    auth.sign_in(username, password)
+    before = auth.fetch_auth_session()
+    up.reset_calls()
+    up.fail_next(
+        "GetTokensFromRefreshToken", code="UnknownOperationException", message="Unknown operation"
+    )
+    after = auth.fetch_auth_session(force_refresh=True)
+    assert after.tokens.id_token != before.tokens.id_token
+    assert up.calls("InitiateAuth") == 1  # REFRESH_TOKEN_AUTH
+    auth.fetch_auth_session(force_refresh=True)
+    assert up.calls("GetTokensFromRefreshToken") == 1  # remembered: not asked again
