@@ -158,9 +158,17 @@ def resend_confirmation_code(state: UserPoolState, params: Params) -> dict[str, 
     return {"CodeDeliveryDetails": details}
 
 
+_DEFAULT_RECOVERY = (
+    {"Priority": 1, "Name": "verified_email"},
+    {"Priority": 2, "Name": "verified_phone_number"},
+)
+
+
 def _recovery_channel(pool: Any, user: Any) -> str | None:
     setting = pool.extended_config.get("AccountRecoverySetting") or {}
-    mechanisms = sorted(setting.get("RecoveryMechanisms") or [], key=lambda m: m.get("Priority", 9))
+    # Cognito's default when the pool sets none (moto stopped storing it in 5.2.5).
+    configured = setting.get("RecoveryMechanisms") or _DEFAULT_RECOVERY
+    mechanisms = sorted(configured, key=lambda m: m.get("Priority", 9))
     lookup = user.attribute_lookup
     for mechanism in mechanisms:
         name = mechanism.get("Name")
