@@ -25,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import random as _random
 import threading
 import time
@@ -140,6 +141,12 @@ class Auth(OIDCSignInMixin, UserPoolMixin):
                 "client_metadata_provider must be a callable returning a dict of strings."
             )
         self.client_metadata_provider = client_metadata_provider
+        self._pending_sign_in: Any = None
+        #: How long a call needing credentials waits for a pending sign-in (seconds).
+        self.sign_in_wait_seconds = 300.0
+        #: Called as ``(handle, timeout)`` when such a call starts waiting (the notebook layer
+        #: shows a message in the cell).
+        self.on_waiting_for_sign_in: Callable[[Any, float], None] | None = None
         self._user_pool_client = None
         self._user_pool_sign_in = None
         self._live_credentials: Any = None
@@ -353,6 +360,8 @@ class Auth(OIDCSignInMixin, UserPoolMixin):
         """
         if not force_refresh and self._clock() < self._session_fresh_until:
             return self._session_cache  # type: ignore[return-value]
+        if self._pending_sign_in is not None and self._signed_in is None:
+            self._wait_for_pending_sign_in()
         return self._fetch_auth_session(force_refresh)
 
     def _fetch_auth_session(self, force_refresh: bool) -> AuthSession:
@@ -386,8 +395,43 @@ class Auth(OIDCSignInMixin, UserPoolMixin):
                     self._session_fresh_until = self._credentials.refresh_at
         return session
 
+    # -- waiting for a sign-in in progress (Run All) -------------------------------------
+
+    @property
+    def pending_sign_in(self) -> Any:
+        """The device-code or redirect sign-in in progress, if any (its handle)."""
+        handle = self._pending_sign_in
+        return handle if handle is not None and not handle.done else None
+
+    def _track_pending_sign_in(self, handle: Any) -> None:
+        self._pending_sign_in = handle
+
+        def clear(done: Any) -> None:
+            if self._pending_sign_in is done:
+                self._pending_sign_in = None
+
+        handle.on_done(clear)
+
+    def _wait_for_pending_sign_in(self) -> None:
+        """A call that needs credentials while a sign-in is pending waits for it (Run All:
+        the cell after the sign-in cell waits for the person to approve), visibly and with a
+        timeout, instead of failing with "nobody is signed in"."""
+        handle = self.pending_sign_in
+        if handle is None or self._signed_in is not None or self._federation is not None:
+            return
+        timeout = self.sign_in_wait_seconds
+        if self.on_waiting_for_sign_in is not None:
+            with contextlib.suppress(Exception):  # a display problem must not break the wait
+                self.on_waiting_for_sign_in(handle, timeout)
+        handle.wait(timeout)
+
     def current_credentials(self) -> AWSCredentials:
-        """The current AWS credentials (refreshed if needed); what boto3 signs with."""
+        """The current AWS credentials (refreshed if needed); what boto3 signs with.
+
+        While a sign-in is pending, waits for it first (up to ``sign_in_wait_seconds``).
+        """
+        if self._pending_sign_in is not None and self._signed_in is None:
+            self._wait_for_pending_sign_in()
         fetched = self._credentials.get()
         if fetched is None:
             raise NoCredentialsError(

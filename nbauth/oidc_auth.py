@@ -37,6 +37,7 @@ class OIDCSignInMixin:
     _emit: Callable[..., None]
     _invalidate_session: Callable[[], None]
     _user_pool: Callable[[], Any]
+    _track_pending_sign_in: Callable[[Any], None]
 
     def _restore_signed_in_user(self) -> None:
         """A refresh token left in storage by an earlier kernel signs the user back in.
@@ -127,12 +128,14 @@ class OIDCSignInMixin:
 
         self._check_can_sign_in()
         client = self._oidc_client(provider, redirect=False)
-        return start_device_code(
+        handle = start_device_code(
             client,
             scopes=tuple(scopes) if scopes else None,
             on_tokens=lambda tokens: self._finish_oidc_sign_in(client, tokens),
             clock=self._clock,
         )
+        self._track_pending_sign_in(handle)
+        return handle
 
     def sign_in_with_redirect(
         self,
@@ -186,6 +189,7 @@ class OIDCSignInMixin:
                 )
 
         handle.on_done(report)
+        self._track_pending_sign_in(handle)
         return handle
 
     def _oidc_client(self, provider: str | None, *, redirect: bool) -> OIDCClient:

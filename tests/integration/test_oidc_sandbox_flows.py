@@ -287,3 +287,30 @@ def test_no_secret_in_oidc_logs_events_or_reprs(sb, make_auth, caplog):
     assert [s[:6] for s in secrets if s and s in visible] == []
     auth.sign_out()
     time.sleep(0)  # the revocation is synchronous: nothing left running
+
+
+def test_run_all_waits_for_a_pending_sign_in(fast_idp, make_auth):
+    """The cell after the sign-in cell needs credentials: it waits (visibly) for the approval."""
+    sb = fast_idp
+    auth = make_auth()
+    shown = []
+    auth.on_waiting_for_sign_in = lambda handle, timeout: shown.append((handle.user_code, timeout))
+    handle = auth.sign_in_with_device_code()
+    assert auth.pending_sign_in is handle
+    threading.Timer(1.0, sb.approve_device_code, args=(handle.user_code,)).start()
+    s3 = auth.boto3_session().client("s3")  # no credentials yet: this blocks for the sign-in
+    assert s3.list_objects_v2(Bucket=sb.bucket)["KeyCount"] >= 1
+    assert shown == [(handle.user_code, 300.0)]
+    assert auth.pending_sign_in is None and auth.state == "signed_in"
+
+
+def test_the_wait_has_a_timeout(fast_idp, make_auth):
+    from nbauth.errors import SignInTimeoutError
+
+    auth = make_auth()
+    auth.sign_in_wait_seconds = 1.0
+    handle = auth.sign_in_with_device_code()
+    with pytest.raises(SignInTimeoutError):
+        auth.fetch_auth_session()
+    handle.cancel()
+    assert auth.pending_sign_in is None
