@@ -65,6 +65,11 @@ _EXPORTS = {
     "hub": "events",
     "Hub": "events",
     "errors": None,
+    "LoginWidget": "notebook.widget",
+    # the notebook layer: %load_ext nbauth, and @nbauth.token_provider for cell functions
+    "load_ipython_extension": "notebook.extension",
+    "unload_ipython_extension": "notebook.extension",
+    "token_provider": "notebook.extension",
 }
 
 __all__ = [

@@ -153,7 +153,9 @@ class OIDCSignInMixin:
         managed login configured in ``auth.oauth`` — a social provider (``"Google"``,
         ``"Facebook"``, ``"Amazon"``, ``"Apple"``, ``"COGNITO"`` or a custom name), sent as
         Cognito's ``identity_provider``. ``mode`` is ``"loopback"`` (a one-shot listener on
-        127.0.0.1) or ``"paste"`` (call ``handle.complete(final_url)``; for remote kernels).
+        127.0.0.1), ``"jupyter"`` (the Jupyter server's ``/nbauth/callback``, for Binder and
+        JupyterHub; see :mod:`nbauth.oidc.jupyter_callback`) or ``"paste"`` (call
+        ``handle.complete(final_url)``).
         ``custom_state`` comes back in the ``customOAuthState`` event.
 
         Example::

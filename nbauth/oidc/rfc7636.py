@@ -3,9 +3,11 @@
 :func:`start_redirect` builds the authorization URL (S256 challenge, ``state``, ``nonce``,
 Amplify's ``customOAuthState`` folded into ``state``) and returns a :class:`RedirectSignIn`.
 The redirect comes back through a :class:`~nbauth.oidc.rfc8252.LoopbackListener` (``loopback``
-mode), or the user pastes the final URL into :meth:`RedirectSignIn.complete` (``paste`` mode, for
-remote kernels). The callback is checked — ``error``, ``state``, and ``iss`` (RFC 9207) — before
-the code is exchanged with the ``code_verifier``.
+mode), through the Jupyter server's ``nbauth/callback`` page and a private drop box
+(``jupyter`` mode, for remote kernels; see :mod:`nbauth.oidc.jupyter_callback`), or the user
+pastes the final URL into :meth:`RedirectSignIn.complete` (``paste`` mode). The callback is
+checked — ``error``, ``state``, and ``iss`` (RFC 9207) — before the code is exchanged with the
+``code_verifier``.
 
 Example::
 
@@ -32,6 +34,7 @@ from ..errors import (
     SignInTimeoutError,
 )
 from .client import OIDCClient
+from .jupyter_callback import CALLBACK_PATH, CallbackInbox, jupyter_redirect_uri
 from .rfc8252 import LoopbackListener
 from .sign_in_handle import SignInHandle
 from .tokens import OIDCTokens
@@ -79,7 +82,7 @@ class RedirectSignIn(SignInHandle):
         self.provider = provider
         self.custom_state = custom_state
         self._complete: Callable[[str], None] | None = None
-        self._listener: LoopbackListener | None = None
+        self._listener: LoopbackListener | CallbackInbox | None = None
 
     def complete(self, redirect_url: str) -> Any:
         """Finish with the URL the browser was redirected to (paste mode, or by hand)."""
@@ -117,12 +120,8 @@ def start_redirect(
     if mode not in MODES:
         raise InvalidParameterError(
             f"mode must be one of {', '.join(MODES)}, got {mode!r}.",
-            "Use 'loopback' on your own machine and 'paste' on a remote kernel.",
-        )
-    if mode == "jupyter":
-        raise InvalidParameterError(
-            "mode='jupyter' needs the nbauth Jupyter server extension (the notebook layer).",
-            "Use mode='paste' on a remote kernel until then.",
+            "Use 'loopback' on your own machine, 'jupyter' on a remote kernel in Jupyter "
+            "(JupyterHub, Binder), 'paste' anywhere else.",
         )
     endpoint = client.metadata.require("authorization_endpoint", "the code + PKCE flow")
     if (
@@ -135,7 +134,7 @@ def start_redirect(
     state = encode_state(custom_state)
     lock = threading.Lock()
 
-    listener: LoopbackListener | None = None
+    listener: LoopbackListener | CallbackInbox | None = None
     handle: RedirectSignIn
 
     def finish(url: str) -> None:
@@ -165,17 +164,20 @@ def start_redirect(
             else:
                 handle._finish("signed_in", result=result)
 
-    if mode == "loopback":
+    def timed_out() -> None:
+        where = "the loopback listener" if mode == "loopback" else "the Jupyter server"
+        handle._finish(
+            "timed_out",
+            SignInTimeoutError(f"No redirect reached {where} within {timeout:.0f} s."),
+        )
+
+    if mode == "jupyter":
+        # Resolve (and fail on) the redirect URI before anything is written or started.
+        final_redirect, box = jupyter_redirect_uri(
+            redirect_uri or _first_jupyter_callback(client.spec.redirect_uris)
+        )
+    elif mode == "loopback":
         port, path = _loopback_target(redirect_uri or _first_loopback(client.spec.redirect_uris))
-
-        def timed_out() -> None:
-            handle._finish(
-                "timed_out",
-                SignInTimeoutError(
-                    f"No redirect reached the loopback listener within {timeout:.0f} s."
-                ),
-            )
-
         listener = LoopbackListener(
             lambda url: threading.Thread(
                 target=finish, args=(url,), daemon=True, name="nbauth-redirect"
@@ -217,10 +219,25 @@ def start_redirect(
         custom_state=custom_state,
     )
     handle._complete = finish
+    if mode == "jupyter":
+        # The redirect is the server's to receive: the kernel polls the drop box off-thread.
+        inbox = CallbackInbox(box, state, finish, timeout=timeout, on_timeout=timed_out)
+        handle._listener = inbox
+        handle.on_done(lambda h: inbox.report(h.status, _outcome_message(h)))
+        return handle
     handle._listener = listener
     if listener is not None:
         handle.on_done(lambda _h: listener.close())
     return handle
+
+
+def _outcome_message(handle: RedirectSignIn) -> str:
+    """What the callback page shows: the status in words, or the error's message (no secret)."""
+    if handle.status == "signed_in":
+        return "You are signed in. Return to your notebook."
+    if handle.error is not None:
+        return handle.error.message
+    return f"The sign-in ended: {handle.status}."
 
 
 def _exchange(
@@ -273,6 +290,15 @@ def _exchange(
     )
     tokens = OIDCTokens.from_response(response, now=client.clock())
     return on_tokens(tokens, nonce, custom_state)
+
+
+def _first_jupyter_callback(uris: tuple[str, ...]) -> str | None:
+    """A registered redirect URI served by the nbauth server extension (Cognito's
+    ``redirect_sign_in_uri`` must match exactly, so a registered one wins over a guess)."""
+    for uri in uris:
+        if urlsplit(uri).path.rstrip("/").endswith("/" + CALLBACK_PATH):
+            return uri
+    return None
 
 
 def _first_loopback(uris: tuple[str, ...]) -> str | None:

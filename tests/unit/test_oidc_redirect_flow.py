@@ -265,7 +265,8 @@ def test_an_unknown_mode_is_an_invalid_parameter(mode: Any) -> None:
     assert info.value.recovery_suggestion
 
 
-def test_jupyter_mode_without_the_server_extension_is_an_invalid_parameter() -> None:
+def test_jupyter_mode_without_the_server_extension_is_an_invalid_parameter(monkeypatch) -> None:
+    monkeypatch.delenv("NBAUTH_JUPYTER_CALLBACK_DIR", raising=False)  # as in a JupyterLab terminal
     with pytest.raises(InvalidParameterError) as info:
         start(mode="jupyter")
     assert "paste" in info.value.recovery_suggestion

@@ -1,0 +1,1 @@
+"""The notebook layer: IPython extension, magics, login widget, Jupyter server callback."""

@@ -1,0 +1,219 @@
+"""Fixtures for tests against a real JupyterLab (and, for most, a real browser).
+
+* ``jupyter_lab`` (session): ``python -m jupyter lab`` on 127.0.0.1 with a random port and
+  token, its config/data/runtime directories in a temp dir, serving a temp copy of
+  ``notebooks/``. The nbauth server extension is enabled by the repository's own
+  ``jupyter-config/`` directory (``$JUPYTER_CONFIG_PATH``) — the same file a wheel installs into
+  ``<prefix>/etc/jupyter`` (editable installs don't install data files).
+* ``browser`` (session): Debian's Chromium (``/usr/bin/chromium``) driven by Playwright; no
+  browser download. Playwright gives every launch a fresh temporary profile.
+* ``lab_context``: a browser context already signed in to JupyterLab (token cookie).
+
+Missing Chromium, Playwright or JupyterLab fails these tests when ``CI=true`` (CI must have
+them: ``.ci/run`` installs them) and skips them elsewhere with the reason.
+
+On failure, every open tab of the test is saved to ``test-artifacts/<test>[-<n>].png``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.jupyterlab import JupyterLab
+from tests.browser.screenshots import ARTIFACTS, save_pages
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("NBAUTH_CHROMIUM", "/usr/bin/chromium")
+#: As known to work on this machine kind; the background-networking flags keep Chromium from
+#: dialling Google's hosts, which a closed network refuses many times over.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LAB_START_TIMEOUT = 90.0
+IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def unavailable(what: str) -> None:
+    """Fail loudly in CI, skip elsewhere."""
+    if IN_CI:
+        pytest.fail(f"CI=true and {what}: the browser tests must run in CI.", pytrace=False)
+    pytest.skip(f"{what} (install with: apt-get install -y chromium; pip install -e '.[dev]')")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _lab_settings(config_dir: Path) -> None:
+    """No "Would you like to get notified about official Jupyter news?" toast over the page,
+    and no update checks (the network is closed anyway)."""
+    path = config_dir / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    path.mkdir(parents=True)
+    (path / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
+    try:
+        import jupyterlab  # noqa: F401
+    except ImportError:
+        unavailable("JupyterLab is not installed")
+    base = tmp_path_factory.mktemp("jupyter")
+    dirs = {name: base / name for name in ("config", "data", "runtime", "root")}
+    for path in dirs.values():
+        path.mkdir(mode=0o700)
+    for notebook in (ROOT / "notebooks").glob("*.ipynb"):
+        shutil.copy(notebook, dirs["root"])
+    _lab_settings(dirs["config"])
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "JUPYTER", "NBAUTH_", "JPY_"))
+    }
+    env.update(
+        JUPYTER_CONFIG_DIR=str(dirs["config"]),
+        JUPYTER_DATA_DIR=str(dirs["data"]),
+        JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
+        JUPYTER_CONFIG_PATH=str(ROOT / "jupyter-config"),
+        # The kernels inherit this environment: no ambient AWS configuration.
+        AWS_CONFIG_FILE=str(base / "no-aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(base / "no-aws-credentials"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    port, token = _free_port(), secrets.token_urlsafe(24)
+    log_path = base / "jupyterlab.log"
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--allow-root",  # CI runs as root
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",  # ServerApp.token is its deprecated alias
+        f"--ServerApp.root_dir={dirs['root']}",
+        "--ServerApp.open_browser=False",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=dirs["root"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its kernels go with it at teardown
+        )
+    lab = JupyterLab(
+        url=f"http://127.0.0.1:{port}/",
+        token=token,
+        root_dir=dirs["root"],
+        runtime_dir=dirs["runtime"],
+        log_path=log_path,
+        process=process,
+    )
+    deadline = time.monotonic() + LAB_START_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"JupyterLab exited with {process.returncode}:\n{lab.log_tail()}")
+        try:
+            lab.api("api/status", timeout=2)
+            break
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if time.monotonic() > deadline:
+                _stop(process)
+                pytest.fail(f"JupyterLab did not start in {LAB_START_TIMEOUT:.0f} s:\n"
+                            f"{lab.log_tail()}")  # fmt: skip
+            time.sleep(0.25)
+    try:
+        yield lab
+    finally:
+        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
+            lab.api("api/shutdown", method="POST", timeout=5)  # shuts its kernels down too
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        # Only the group this fixture started (JupyterLab and its kernels).
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        unavailable(f"Chromium is not at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the playwright Python package is not installed")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def lab_context(
+    browser: Any, jupyter_lab: JupyterLab, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    """A browser context (its own cookies) holding JupyterLab's login cookie."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    page.goto(f"{jupyter_lab.url}lab?token={jupyter_lab.token}")  # sets the login cookie
+    try:
+        yield context
+    finally:
+        report = getattr(request.node, "report_call", None)
+        if report is None or report.failed:
+            save_pages(context.pages, ARTIFACTS / request.node.name)
+        context.close()
