@@ -20,6 +20,7 @@ __all__ = [
     "html_response",
     "json_error_response",
     "json_response",
+    "read_json_body",
 ]
 
 StartResponse = Callable[..., Any]
@@ -96,3 +97,21 @@ def html_response(start_response: StartResponse, status: int, html: str) -> Iter
         [("Content-Type", "text/html"), ("Content-Length", str(len(data)))],
     )
     return [data]
+
+
+def read_json_body(environ: dict[str, Any]) -> dict[str, Any]:
+    """The JSON object of an AWS JSON-protocol request, or a ``SerializationException``."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    raw = environ["wsgi.input"].read(length) if length > 0 else b""
+    if not raw.strip():
+        return {}
+    try:
+        params = json.loads(raw)
+    except ValueError:
+        raise AwsError("SerializationException", "Request body is not valid JSON.") from None
+    if not isinstance(params, dict):
+        raise AwsError("SerializationException", "Request body must be a JSON object.")
+    return params

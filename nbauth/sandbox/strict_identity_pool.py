@@ -18,7 +18,6 @@ returned but not evaluated.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -27,7 +26,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import moto_backends
-from .aws_errors import AwsError, StartResponse, json_error_response, json_response
+from .aws_errors import (
+    AwsError,
+    StartResponse,
+    json_error_response,
+    json_response,
+    read_json_body,
+)
 from .faults import COGNITO_IDENTITY_PREFIX
 from .identity_store import Identity, IdentityStore, LoginRef
 from .identity_tokens import IdentityTokenIssuer
@@ -145,7 +150,7 @@ class StrictIdentityPool:
         if handler is None:
             return self._app(environ, start_response)
         try:
-            params = _read_json(environ)
+            params = read_json_body(environ)
             body = handler(params, _endpoint_url(environ))
         except AwsError as err:
             return json_error_response(start_response, err.code, err.message, err.status)
@@ -385,23 +390,6 @@ class StrictIdentityPool:
             if isinstance(identity_id, str):
                 self.store.delete(identity_id)
         return {"UnprocessedIdentityIds": []}
-
-
-def _read_json(environ: dict[str, Any]) -> Params:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    raw = environ["wsgi.input"].read(length) if length > 0 else b""
-    if not raw.strip():
-        return {}
-    try:
-        params = json.loads(raw)
-    except ValueError:
-        raise AwsError("SerializationException", "Request body is not valid JSON.") from None
-    if not isinstance(params, dict):
-        raise AwsError("SerializationException", "Request body must be a JSON object.")
-    return params
 
 
 def _endpoint_url(environ: dict[str, Any]) -> str:

@@ -10,13 +10,18 @@ raises the typed exception. Nothing from a request body is logged.
 
 from __future__ import annotations
 
-import json
 import logging
 import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..aws_errors import AwsError, StartResponse, json_error_response, json_response
+from ..aws_errors import (
+    AwsError,
+    StartResponse,
+    json_error_response,
+    json_response,
+    read_json_body,
+)
 from ..faults import COGNITO_IDP_PREFIX
 from . import accounts, admin, mfa_api, refresh, self_service, sign_in
 from .params import Params
@@ -72,7 +77,7 @@ class StrictUserPool:
         if handler is None:
             return self._app(environ, start_response)
         try:
-            body = handler(self.state, _read_json(environ))
+            body = handler(self.state, read_json_body(environ))
         except AwsError as err:
             return json_error_response(start_response, err.code, err.message, err.status)
         except Exception as exc:
@@ -88,20 +93,3 @@ class StrictUserPool:
                 start_response, "InternalErrorException", "An internal error occurred.", 500
             )
         return json_response(start_response, body)
-
-
-def _read_json(environ: dict[str, Any]) -> Params:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    raw = environ["wsgi.input"].read(length) if length > 0 else b""
-    if not raw.strip():
-        return {}
-    try:
-        params = json.loads(raw)
-    except ValueError:
-        raise AwsError("SerializationException", "Request body is not valid JSON.") from None
-    if not isinstance(params, dict):
-        raise AwsError("SerializationException", "Request body must be a JSON object.")
-    return params
