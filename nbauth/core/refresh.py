@@ -323,6 +323,12 @@ class Refreshable(Generic[T]):
                 self._wakeup.wait(1.0)
                 self._wakeup.clear()
 
+    def resume(self) -> None:
+        """Undo :meth:`close`: the background timer runs again (if there is a value)."""
+        self._stopped = False
+        if self._value is not None:
+            self._ensure_timer()
+
     @property
     def timer_running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()

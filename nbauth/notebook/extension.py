@@ -439,19 +439,13 @@ def _config_available() -> bool:
 
 
 def _resume_background_refresh(auth: Auth) -> None:
-    """Undo ``auth.close()`` for the refresh engines (after ``%unload_ext`` + ``%load_ext``).
-
-    ``Refreshable`` has no public reopen; its timer starts again once ``_stopped`` is clear.
-    """
+    """Undo ``auth.close()`` for the refresh engines (after ``%unload_ext`` + ``%load_ext``)."""
     engines = [auth.credentials_engine]
     user_engine = getattr(getattr(auth, "_signed_in", None), "engine", None)
     if user_engine is not None:
         engines.append(user_engine)
     for engine in engines:
-        if getattr(engine, "_stopped", False):
-            engine._stopped = False
-            if engine.state != "empty":
-                engine._ensure_timer()
+        engine.resume()
 
 
 # -- @nbauth.token_provider ------------------------------------------------------------------

@@ -695,11 +695,7 @@ def _give_up_after(handle: Any, seconds: float) -> None:
     def give_up() -> None:
         if handle.done:
             return
-        handle._cancelled.set()  # stops the polling thread
-        handle._finish(
-            "timed_out",
-            SignInTimeoutError(f"The sign-in was not completed within {seconds:.0f} s."),
-        )
+        handle.time_out(f"The sign-in was not completed within {seconds:.0f} s.")
 
     timer = threading.Timer(seconds, give_up)
     timer.name = "nbauth-login-timeout"

@@ -62,6 +62,11 @@ class SignInHandle:
         self._cancelled.set()
         self._finish("cancelled", SignInCancelledError("The sign-in was cancelled."))
 
+    def time_out(self, message: str) -> None:
+        """End the flow as ``timed_out`` (``wait`` raises :class:`SignInTimeoutError`)."""
+        self._cancelled.set()  # stops a polling thread
+        self._finish("timed_out", SignInTimeoutError(message))
+
     def _finish(self, status: str, error: AuthError | None = None, result: Any = None) -> bool:
         with self._lock:
             if self._done.is_set():

@@ -296,3 +296,16 @@ def test_with_a_timer_a_stale_read_never_waits_for_the_network(clock):
         assert engine.get()["n"] == 2
     finally:
         engine.close()
+
+
+def test_resume_restarts_the_timer_after_close(clock):
+    src = Source(clock)
+    engine = make(clock, src, background=True)
+    engine.get()
+    engine.close()
+    assert not engine.timer_running
+    engine.resume()
+    try:
+        assert engine.timer_running
+    finally:
+        engine.close()
