@@ -294,11 +294,17 @@ def test_run_all_waits_for_a_pending_sign_in(fast_idp, make_auth):
     sb = fast_idp
     auth = make_auth()
     shown = []
-    auth.on_waiting_for_sign_in = lambda handle, timeout: shown.append((handle.user_code, timeout))
+
+    def waiting(handle, timeout):
+        shown.append((handle.user_code, timeout))
+        # The person approves while the cell waits.
+        threading.Timer(0.5, sb.approve_device_code, args=(handle.user_code,)).start()
+
+    auth.on_waiting_for_sign_in = waiting
+    s3 = auth.boto3_session().client("s3")
     handle = auth.sign_in_with_device_code()
     assert auth.pending_sign_in is handle
-    threading.Timer(1.0, sb.approve_device_code, args=(handle.user_code,)).start()
-    s3 = auth.boto3_session().client("s3")  # no credentials yet: this blocks for the sign-in
+    # No credentials yet: the next call blocks for the sign-in instead of failing.
     assert s3.list_objects_v2(Bucket=sb.bucket)["KeyCount"] >= 1
     assert shown == [(handle.user_code, 300.0)]
     assert auth.pending_sign_in is None and auth.state == "signed_in"
