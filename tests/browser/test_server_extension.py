@@ -22,6 +22,7 @@ import requests
 import nbauth
 from nbauth.core.storage import MemoryStorage
 from nbauth.errors import AccessDeniedError
+from tests.aws_env import use_sandbox
 from tests.browser.jupyterlab import JupyterLab
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,12 +34,7 @@ def auth(
     sb: Any, jupyter_lab: JupyterLab, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> Iterator[nbauth.Auth]:
     """An Auth on the sandbox whose ``mode="jupyter"`` redirects land on the JupyterLab."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", sb.aws_endpoint_url)
+    use_sandbox(sb, monkeypatch, tmp_path)
     monkeypatch.setenv(
         "NBAUTH_JUPYTER_CALLBACK_DIR", str(jupyter_lab.runtime_dir / "nbauth-callbacks")
     )

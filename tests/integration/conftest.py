@@ -10,23 +10,13 @@ import pytest
 
 import nbauth
 from nbauth.core.storage import MemoryStorage
+from tests.aws_env import use_sandbox
 
 
 @pytest.fixture(autouse=True)
 def _aws_env(sb: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     """Point botocore at the sandbox through its own convention, with no ambient credentials."""
-    for name in (
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", sb.aws_endpoint_url)
+    use_sandbox(sb, monkeypatch, tmp_path)
 
 
 class Recorder:

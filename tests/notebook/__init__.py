@@ -22,6 +22,7 @@ from IPython.utils.capture import capture_output
 
 import nbauth
 import nbauth.api as api
+from tests.aws_env import use_sandbox
 
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]+")
 AWS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
@@ -187,18 +188,7 @@ def _unload(shell: InteractiveShell) -> None:
 
 def sandbox_env(sb: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """botocore talks to the sandbox, with no ambient AWS credentials (as in integration)."""
-    for name in (
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", sb.aws_endpoint_url)
+    use_sandbox(sb, monkeypatch, tmp_path)
 
 
 def write_config(sb: Any, path: Path, *, guest: bool = False, **nbauth_section: Any) -> Path:

@@ -30,6 +30,7 @@ from nbauth.errors import ConfigurationError, InvalidParameterError
 from nbauth.notebook import widget_html
 from nbauth.notebook.widget import LoginWidget, login, provider_options
 from nbauth.oidc.client import OIDCClient
+from tests.aws_env import use_sandbox
 
 HARD_CODED_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}\b|\b(white|black)\b|rgba?\(", re.I)
 
@@ -40,18 +41,7 @@ HARD_CODED_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}\b|\b(white|black)\b|rgba?\(",
 @pytest.fixture
 def aws_env(sb: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Any:
     """botocore pointed at the sandbox, with no ambient credentials (as tests/integration)."""
-    for name in (
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", sb.aws_endpoint_url)
+    use_sandbox(sb, monkeypatch, tmp_path)
     return sb
 
 
