@@ -46,6 +46,13 @@ LOGGERS = (
     "requests_oauthlib.oauth2_session",
     "oauthlib",
     "authlib",
+    # nbauth's own: a traceback it logs may quote a third-party exception's text.
+    "nbauth",
+    "nbauth.events",
+    "nbauth.identity_pool",
+    "nbauth.notebook",
+    "nbauth.oidc",
+    "nbauth.refresh",
 )
 
 
@@ -85,6 +92,9 @@ class RedactingFilter(logging.Filter):
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, ()
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text: format the traceback once, redacted.
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         return True
 
 
