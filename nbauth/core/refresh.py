@@ -32,9 +32,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Generic, TypeVar
 
-__all__ = ["RefreshPolicy", "Refreshable"]
+__all__ = ["RefreshPolicy", "RefreshState", "RefreshStatus", "Refreshable"]
 
 log = logging.getLogger("nbauth.refresh")
 
@@ -64,6 +65,33 @@ class RefreshPolicy:
     def backoff(self, failures: int, rnd: float) -> float:
         delay = min(self.backoff_max_seconds, self.backoff_base_seconds * (2 ** (failures - 1)))
         return delay * (0.5 + rnd / 2)
+
+
+class RefreshState(str, Enum):
+    """Where a :class:`Refreshable` is in its life (a ``str``, so ``state == "fresh"`` works)."""
+
+    EMPTY = "empty"
+    FRESH = "fresh"
+    STALE = "stale"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class RefreshStatus:
+    """A snapshot of a :class:`Refreshable`, for views and tests; holds no value (no secret).
+
+    Times are epoch seconds of the engine's clock; ``last_error`` is the error's name.
+    """
+
+    name: str
+    state: RefreshState
+    refresh_at: float
+    usable_until: float
+    last_refreshed_at: float | None
+    failures: int
+    retry_at: float
+    last_error: str | None
+    timer_running: bool
 
 
 class Refreshable(Generic[T]):
@@ -123,15 +151,35 @@ class Refreshable(Generic[T]):
             return value
         return None
 
+    def latest(self) -> T | None:
+        """The value held now, even if expired (e.g. the previous tokens a refresh builds on)."""
+        return self._value
+
     @property
-    def state(self) -> str:
-        """``"empty"``, ``"fresh"``, ``"stale"`` or ``"expired"``."""
+    def state(self) -> RefreshState:
+        """:class:`RefreshState`: empty, fresh, stale or expired."""
         if self._value is None:
-            return "empty"
+            return RefreshState.EMPTY
         now = self.clock()
         if now < self.refresh_at:
-            return "fresh"
-        return "stale" if now < self.usable_until else "expired"
+            return RefreshState.FRESH
+        return RefreshState.STALE if now < self.usable_until else RefreshState.EXPIRED
+
+    def status(self) -> RefreshStatus:
+        """A frozen snapshot of the engine (state, deadlines, failures); no value in it."""
+        with self._state_lock:
+            error = self.last_error
+            return RefreshStatus(
+                name=self.name,
+                state=self.state,
+                refresh_at=self.refresh_at,
+                usable_until=self.usable_until,
+                last_refreshed_at=self.last_refreshed_at,
+                failures=self.failures,
+                retry_at=self.retry_at,
+                last_error=None if error is None else getattr(error, "name", type(error).__name__),
+                timer_running=self.timer_running,
+            )
 
     def _get_slow(self, force: bool) -> T | None:
         now = self.clock()

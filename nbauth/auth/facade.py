@@ -32,20 +32,20 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .config import AuthConfig, load_config
-from .core.jwt import decode_jwt
-from .core.log_redaction import install_redaction
-from .core.logins import AuthProvider, LoginsProvider
-from .core.protocols import CredentialsProvider, TokenProvider
-from .core.refresh import Refreshable, RefreshPolicy
-from .core.storage import KeyValueStorage, storage_from_config
-from .core.values import (
+from ..config import AuthConfig, load_config
+from ..core.jwt import decode_jwt
+from ..core.log_redaction import install_redaction
+from ..core.logins import AuthProvider, LoginsProvider
+from ..core.protocols import CredentialsProvider, TokenProvider
+from ..core.refresh import Refreshable, RefreshPolicy
+from ..core.storage import KeyValueStorage, storage_from_config
+from ..core.values import (
     AuthSession,
     AuthTokens,
     AWSCredentials,
     FederateToIdentityPoolResult,
 )
-from .errors import (
+from ..errors import (
     AuthError,
     ConfigurationError,
     InvalidParameterError,
@@ -56,16 +56,16 @@ from .errors import (
     ProviderTokenExpiredError,
     UserAlreadyAuthenticatedError,
 )
-from .events import Hub
-from .events import hub as default_hub
-from .oidc_auth import OIDCSignInMixin
-from .user_pool_auth import UserPoolMixin
+from ..events import Hub
+from ..events import hub as default_hub
+from ..oidc_auth import OIDCSignInMixin
+from ..user_pool_auth import UserPoolMixin
 
 if TYPE_CHECKING:
     import boto3
 
-    from .aws.credentials_provider import IdentityPoolCredentialsProvider
-    from .oidc.client import OIDCClient
+    from ..aws.credentials_provider import IdentityPoolCredentialsProvider
+    from ..oidc.client import OIDCClient
 
 __all__ = ["Auth"]
 
@@ -319,7 +319,7 @@ class Auth(OIDCSignInMixin, UserPoolMixin):
         if current is None or self._user_pool_client is None:
             return False
         try:
-            from .cognito.account import UserPoolAccount
+            from ..cognito.account import UserPoolAccount
 
             UserPoolAccount(self._user_pool_client).global_sign_out(current.access_token)
             return True
@@ -448,7 +448,7 @@ class Auth(OIDCSignInMixin, UserPoolMixin):
 
             s3 = auth.boto3_session().client("s3")
         """
-        from .aws.boto3_credentials import LiveCredentials, make_boto3_session
+        from ..aws.boto3_credentials import LiveCredentials, make_boto3_session
 
         with self._lock:
             if self._live_credentials is None:
@@ -480,8 +480,8 @@ class Auth(OIDCSignInMixin, UserPoolMixin):
         if self._pool is None:
             with self._lock:
                 if self._pool is None:
-                    from .aws.credentials_provider import IdentityPoolCredentialsProvider
-                    from .aws.identity_pool import IdentityPoolClient
+                    from ..aws.credentials_provider import IdentityPoolCredentialsProvider
+                    from ..aws.identity_pool import IdentityPoolClient
 
                     client = IdentityPoolClient(
                         self.config.require_identity_pool(), self.config.region or ""
@@ -521,7 +521,7 @@ class Auth(OIDCSignInMixin, UserPoolMixin):
             return None
         pool = self._identity_pool()
         if tokens is not None:
-            from .aws.credentials_provider import logins_for_tokens
+            from ..aws.credentials_provider import logins_for_tokens
 
             logins = logins_for_tokens(tokens, getattr(source, "logins_key", None))
             result = pool.credentials_for(logins)

@@ -1,0 +1,105 @@
+"""``Auth.status()``: one frozen, secret-free snapshot that every view renders.
+
+The magics, ``nbauth_session``, the widget and the CLI show the session from an
+:class:`AuthStatus`, never from an ``Auth``'s private fields. Building one makes no network
+call and never waits for a pending sign-in.
+
+Example::
+
+    status = auth.status()
+    if status.state is SessionState.SIGNED_IN:
+        print("Signed in as", status.username, "via", status.provider)
+    status.credentials.state          # RefreshState.FRESH
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+from typing import Any
+
+from ..core.refresh import RefreshStatus
+
+__all__ = ["AuthStatus", "PendingSignInStatus", "SessionState", "user_name"]
+
+
+class SessionState(str, Enum):
+    """The four states of a session (a ``str``: ``status.state == "guest"`` works)."""
+
+    SIGNED_OUT = "signed_out"
+    GUEST = "guest"
+    SIGNED_IN = "signed_in"
+    FEDERATED = "federated"
+
+
+@dataclass(frozen=True)
+class PendingSignInStatus:
+    """A sign-in in progress. The user code and links are meant to be shown to the person."""
+
+    kind: str  # "device_code" or "redirect"
+    provider: str | None
+    mode: str | None = None  # redirect: "loopback", "paste" or "jupyter"
+    user_code: str | None = None
+    verification_uri: str | None = None
+    verification_uri_complete: str | None = None
+    url: str | None = None  # redirect: the authorization URL to open
+    expires_at: float | None = None
+
+
+@dataclass(frozen=True)
+class AuthStatus:
+    """A snapshot of one :class:`~nbauth.Auth`.
+
+    Attributes:
+        state: :class:`SessionState`.
+        username: the name a person knows themselves by (username, preferred username, email
+            or sub), when someone is signed in or federated with a JWT.
+        user_sub: the user's ``sub``.
+        provider: where the user came from, in words (an OIDC provider's name, "Cognito user
+            pool …", "federated via <Logins key>", "custom token provider").
+        identity_id: the identity-pool identity of the credentials held now.
+        credentials_expire_at: epoch seconds when the held AWS credentials expire.
+        credentials: the credentials engine's :class:`~nbauth.core.refresh.RefreshStatus`.
+        tokens: the signed-in user's token engine status (``None`` when nobody is signed in).
+        pending_sign_in: a sign-in in progress, if any.
+        claims: the ID token's claims (read-only; identity, never a secret).
+        checked_at: when the snapshot was taken (the Auth's clock).
+        has_credentials: whether usable AWS credentials are held now (signing a request
+            needs no refresh first).
+    """
+
+    state: SessionState
+    credentials: RefreshStatus
+    checked_at: float
+    has_credentials: bool = False
+    username: str | None = None
+    user_sub: str | None = None
+    provider: str | None = None
+    identity_id: str | None = None
+    credentials_expire_at: float | None = None
+    tokens: RefreshStatus | None = None
+    pending_sign_in: PendingSignInStatus | None = None
+    claims: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def credentials_seconds_left(self, now: float | None = None) -> float | None:
+        """Seconds until the held credentials expire (``None`` when none or no expiry)."""
+        if self.credentials_expire_at is None:
+            return None
+        return self.credentials_expire_at - (self.checked_at if now is None else now)
+
+
+def user_name(claims: Mapping[str, Any]) -> str | None:
+    """The name a person knows themselves by: username, preferred username, email or sub.
+
+    Example::
+
+        >>> user_name({"sub": "42", "email": "ada@example.com"})
+        'ada@example.com'
+    """
+    for key in ("cognito:username", "preferred_username", "username", "email", "sub"):
+        value = claims.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
