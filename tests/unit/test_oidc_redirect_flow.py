@@ -31,14 +31,10 @@ from nbauth.errors import (
     SignInCancelledError,
     SignInTimeoutError,
 )
+from nbauth.oidc.authorization_code import RedirectSignIn, decode_custom_state, start_redirect
 from nbauth.oidc.client import OIDCClient, ProviderSpec
 from nbauth.oidc.discovery import ProviderMetadata
-from nbauth.oidc.rfc7636 import (
-    RedirectSignIn,
-    decode_custom_state,
-    encode_state,
-    start_redirect,
-)
+from nbauth.oidc.oauth_state import encode_state
 from nbauth.oidc.tokens import OIDCTokens
 from nbauth.oidc.transport import oauth_error
 from tests.fakes import FakeClock
