@@ -4,7 +4,7 @@
 browser after ``sign_in_with_redirect(mode="jupyter")``. The page is authenticated like any
 Jupyter page (the browser carries the Jupyter cookie; without it, Jupyter's login comes first and
 returns here). The handler hands the full URL to the kernel waiting for that ``state`` through a
-private drop box (:mod:`nbauth.oidc.jupyter_callback`), waits a few seconds for the kernel to
+private drop box (:mod:`nbauth.notebook.callback_drop_box`), waits a few seconds for the kernel to
 exchange the code, and shows how it ended ("Signed in — return to your notebook").
 
 Enabled on install (``jupyter-config/jupyter_server_config.d/nbauth.json``), or by hand::
@@ -14,7 +14,7 @@ Enabled on install (``jupyter-config/jupyter_server_config.d/nbauth.json``), or 
 At load it exports ``$NBAUTH_JUPYTER_CALLBACK_DIR`` into the server's environment, which every
 kernel started afterwards inherits: that is how a kernel knows the extension is there and where
 to wait. It also notes the address the browser opens Jupyter's pages at, so a kernel can build a
-redirect URI the browser can reach (rules in :mod:`nbauth.oidc.jupyter_callback`). Kernels on
+redirect URI the browser can reach (rules in :mod:`nbauth.notebook.jupyter_receiver`). Kernels on
 another machine (Enterprise Gateway) share no directory with the server and cannot use this mode.
 
 Imports here stay light: jupyter_server and tornado only (no IPython, no boto3).
@@ -33,7 +33,7 @@ import tornado.web
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 
-from ..oidc.jupyter_callback import CALLBACK_DIR_ENV, CALLBACK_PATH, CallbackDropBox
+from .callback_drop_box import CALLBACK_DIR_ENV, CALLBACK_PATH, CallbackDropBox
 
 __all__ = ["CallbackHandler", "browser_address_transform"]
 

@@ -1,9 +1,12 @@
-"""OpenID Connect sign-in: discovery, RFC 8628 device code, RFC 7636 PKCE with RFC 8252
-loopback or paste redirects, token verification, and a token provider that refreshes itself.
+"""OpenID Connect sign-in: discovery, the authorization code grant with PKCE, RFC 8628 device
+code, token verification, and a token provider that refreshes itself.
 
-Modules are named after what they implement (``rfc8628``, ``rfc7636``, ``rfc8252``, ``rfc7009``),
-as Authlib does. Authlib's ``OAuth2Session`` and joserfc are the engine; this package is imported
-only when a flow needs it.
+Modules are named after what they implement, as Authlib does: ``authorization_code`` (RFC 6749
+§4.1 + RFC 9207), ``rfc7636`` (PKCE), ``rfc8252`` (the loopback redirect receiver), ``rfc8628``
+(device code); ``redirect_receivers`` is the receiver protocol and the ``mode`` registry (the
+Jupyter receiver is the notebook layer's, found through an entry point: nothing here imports
+Jupyter or IPython). Authlib's ``OAuth2Session`` and joserfc are the engine; this package is
+imported only when a flow needs it.
 """
 
 

@@ -2,16 +2,17 @@
 
 :func:`start_redirect` builds the authorization URL (S256 challenge, ``state``, ``nonce``,
 Amplify's ``customOAuthState`` folded into ``state``) and returns a :class:`RedirectSignIn`.
-The redirect comes back through a :class:`~nbauth.oidc.rfc8252.LoopbackListener` (``loopback``
-mode), through the Jupyter server's ``nbauth/callback`` page and a private drop box
-(``jupyter`` mode, for remote kernels; see :mod:`nbauth.oidc.jupyter_callback`), or the user
-pastes the final URL into :meth:`RedirectSignIn.complete` (``paste`` mode). The callback is
-checked — ``error``, ``state``, and ``iss`` (RFC 9207) — before the code is exchanged with the
-``code_verifier``.
+The redirect comes back through a :class:`~nbauth.oidc.redirect_receivers.RedirectReceiver`
+picked by ``mode``: the RFC 8252 loopback listener (``"loopback"``), the user pasting the final
+URL into :meth:`RedirectSignIn.complete` (``"paste"``), or a registered receiver such as the
+Jupyter server's callback page (``"jupyter"``, from :mod:`nbauth.notebook.jupyter_receiver`).
+Whatever delivers it, the callback is checked — ``iss`` (RFC 9207), ``state``, ``error`` —
+before the code is exchanged with the ``code_verifier``.
 
 Example::
 
-    handle = auth.sign_in_with_redirect(provider="corp")
+    handle = start_redirect(client, scopes=None, custom_state="/reports", mode="loopback",
+                            on_tokens=lambda tokens, nonce, custom_state: ...)
     webbrowser.open(handle.url)
     session = handle.wait(timeout=300)
 """
@@ -31,13 +32,11 @@ from ..errors import (
     CallbackValidationError,
     InvalidParameterError,
     ServiceError,
-    SignInTimeoutError,
 )
 from .client import OIDCClient
-from .jupyter_callback import CALLBACK_PATH, CallbackInbox, jupyter_redirect_uri
 from .oauth_state import decode_custom_state, encode_state
+from .redirect_receivers import RedirectReceiver, redirect_receiver_factory
 from .rfc7636 import PKCE
-from .rfc8252 import LoopbackListener
 from .sign_in_handle import SignInHandle
 from .tokens import OIDCTokens
 from .transport import oauth_error
@@ -46,7 +45,9 @@ __all__ = ["RedirectSignIn", "decode_custom_state", "start_redirect"]
 
 log = logging.getLogger("nbauth.oidc")
 
-MODES = ("loopback", "paste", "jupyter")
+#: ``on_tokens(tokens, nonce, custom_state)``: verify and install the tokens; its return value is
+#: the sign-in's result, an :class:`AuthError` it raises fails the sign-in.
+OnTokens = Callable[[OIDCTokens, str, str | None], Any]
 
 
 class RedirectSignIn(SignInHandle):
@@ -57,7 +58,15 @@ class RedirectSignIn(SignInHandle):
     """
 
     def __init__(
-        self, *, url: str, redirect_uri: str, mode: str, provider: str, custom_state: str | None
+        self,
+        *,
+        url: str,
+        redirect_uri: str,
+        mode: str,
+        provider: str,
+        custom_state: str | None,
+        receiver: RedirectReceiver,
+        complete: Callable[[str], None],
     ) -> None:
         super().__init__()
         self.url = url
@@ -65,8 +74,13 @@ class RedirectSignIn(SignInHandle):
         self.mode = mode
         self.provider = provider
         self.custom_state = custom_state
-        self._complete: Callable[[str], None] | None = None
-        self._listener: LoopbackListener | CallbackInbox | None = None
+        self._receiver = receiver
+        self._complete = complete
+
+    @property
+    def receiver(self) -> RedirectReceiver:
+        """What receives the redirect in this ``mode`` (closed once the sign-in ends)."""
+        return self._receiver
 
     def complete(self, redirect_url: str) -> Any:
         """Finish with the URL the browser was redirected to (paste mode, or by hand)."""
@@ -74,16 +88,13 @@ class RedirectSignIn(SignInHandle):
             raise InvalidParameterError(
                 "Paste the whole URL the browser ended on (it contains '?code=' or '?error=').",
             )
-        if self.done:
-            return self.wait(0)
-        assert self._complete is not None
-        self._complete(redirect_url.strip())
+        if not self.done:
+            self._complete(redirect_url.strip())
         return self.wait(0)
 
     def cancel(self) -> None:
         super().cancel()
-        if self._listener is not None:
-            self._listener.close()
+        self._receiver.close()
 
     def __repr__(self) -> str:
         return f"RedirectSignIn(status={self.status!r}, mode={self.mode!r}, url={self.url!r})"
@@ -95,18 +106,17 @@ def start_redirect(
     scopes: tuple[str, ...] | None,
     custom_state: str | None,
     mode: str,
-    on_tokens: Callable[[OIDCTokens, str, str | None], Any],
+    on_tokens: OnTokens,
     timeout: float = 300.0,
     redirect_uri: str | None = None,
     extra_params: dict[str, str] | None = None,
 ) -> RedirectSignIn:
-    """Build the authorization request; ``on_tokens(tokens, nonce, custom_state)`` finishes it."""
-    if mode not in MODES:
-        raise InvalidParameterError(
-            f"mode must be one of {', '.join(MODES)}, got {mode!r}.",
-            "Use 'loopback' on your own machine, 'jupyter' on a remote kernel in Jupyter "
-            "(JupyterHub, Binder), 'paste' anywhere else.",
-        )
+    """Build the authorization request; ``on_tokens(tokens, nonce, custom_state)`` finishes it.
+
+    ``mode`` names the redirect receiver (:mod:`nbauth.oidc.redirect_receivers`); ``timeout`` is
+    how long a listening receiver waits; ``redirect_uri`` overrides the receiver's choice.
+    """
+    make_receiver = redirect_receiver_factory(mode)
     endpoint = client.metadata.require("authorization_endpoint", "the code + PKCE flow")
     if (
         "S256" not in client.metadata.code_challenge_methods_supported
@@ -116,9 +126,11 @@ def start_redirect(
     pkce = PKCE.generate()
     nonce = secrets.token_urlsafe(24)
     state = encode_state(custom_state)
+    # Resolve (and fail on) the redirect URI before anything is written or started.
+    receiver = make_receiver(
+        redirect_uri=redirect_uri, registered_uris=client.spec.redirect_uris, timeout=timeout
+    )
     lock = threading.Lock()
-
-    listener: LoopbackListener | CallbackInbox | None = None
     handle: RedirectSignIn
 
     def finish(url: str) -> None:
@@ -130,92 +142,71 @@ def start_redirect(
                     client,
                     url,
                     state=state,
-                    verifier=pkce.verifier,
+                    pkce=pkce,
                     redirect_uri=handle.redirect_uri,
                     nonce=nonce,
                     custom_state=custom_state,
                     on_tokens=on_tokens,
                 )
             except AccessDeniedError as exc:
-                handle._finish("denied", exc)
+                handle.finish("denied", exc)
             except AuthError as exc:
-                handle._finish("failed", exc)
+                handle.finish("failed", exc)
             except Exception as exc:
                 log.exception("Finishing the redirect sign-in failed")
-                handle._finish(
+                handle.finish(
                     "failed", ServiceError(f"Sign-in failed: {type(exc).__name__}", underlying=exc)
                 )
             else:
-                handle._finish("signed_in", result=result)
+                handle.finish("signed_in", result=result)
 
-    def timed_out() -> None:
-        where = "the loopback listener" if mode == "loopback" else "the Jupyter server"
-        handle._finish(
-            "timed_out",
-            SignInTimeoutError(f"No redirect reached {where} within {timeout:.0f} s."),
+    try:
+        url = _authorization_url(
+            client, endpoint, scopes, receiver.redirect_uri, state, nonce, pkce, extra_params
         )
+        handle = RedirectSignIn(
+            url=url,
+            redirect_uri=receiver.redirect_uri,
+            mode=mode,
+            provider=client.spec.name,
+            custom_state=custom_state,
+            receiver=receiver,
+            complete=finish,
+        )
+        receiver.start(state, finish, handle.time_out)
+    except BaseException:
+        receiver.close()
+        raise
+    handle.on_done(lambda h: receiver.report(h.status, outcome_message(h)))
+    return handle
 
-    if mode == "jupyter":
-        # Resolve (and fail on) the redirect URI before anything is written or started.
-        final_redirect, box = jupyter_redirect_uri(
-            redirect_uri or _first_jupyter_callback(client.spec.redirect_uris)
-        )
-    elif mode == "loopback":
-        port, path = _loopback_target(redirect_uri or _first_loopback(client.spec.redirect_uris))
-        listener = LoopbackListener(
-            lambda url: threading.Thread(
-                target=finish, args=(url,), daemon=True, name="nbauth-redirect"
-            ).start(),
-            path=path,
-            port=port,
-            timeout=timeout,
-            on_timeout=timed_out,
-        )
-        final_redirect = listener.redirect_uri
-    else:
-        final_redirect = (
-            redirect_uri
-            or _first_loopback(client.spec.redirect_uris)
-            or "http://127.0.0.1/callback"
-        )
 
+def _authorization_url(
+    client: OIDCClient,
+    endpoint: str,
+    scopes: tuple[str, ...] | None,
+    redirect_uri: str,
+    state: str,
+    nonce: str,
+    pkce: PKCE,
+    extra_params: dict[str, str] | None,
+) -> str:
     scope_list = tuple(scopes or client.spec.scopes)
     params = dict(client.spec.authorize_params)
     if "offline_access" in scope_list and client.spec.kind == "oidc":
         params.setdefault("prompt", "consent")  # OIDC Core 11: offline_access needs consent
     params.update(extra_params or {})
-    session = client.oauth_session(scopes=scope_list, redirect_uri=final_redirect)
+    params.update(pkce.authorization_params())
+    session = client.oauth_session(scopes=scope_list, redirect_uri=redirect_uri)
     try:
-        url, _ = session.create_authorization_url(
-            endpoint,
-            state=state,
-            nonce=nonce,
-            **{**params, **pkce.authorization_params()},
-        )
+        url, _ = session.create_authorization_url(endpoint, state=state, nonce=nonce, **params)
     finally:
         session.close()
-    handle = RedirectSignIn(
-        url=url,
-        redirect_uri=final_redirect,
-        mode=mode,
-        provider=client.spec.name,
-        custom_state=custom_state,
-    )
-    handle._complete = finish
-    if mode == "jupyter":
-        # The redirect is the server's to receive: the kernel polls the drop box off-thread.
-        inbox = CallbackInbox(box, state, finish, timeout=timeout, on_timeout=timed_out)
-        handle._listener = inbox
-        handle.on_done(lambda h: inbox.report(h.status, _outcome_message(h)))
-        return handle
-    handle._listener = listener
-    if listener is not None:
-        handle.on_done(lambda _h: listener.close())
-    return handle
+    return str(url)
 
 
-def _outcome_message(handle: RedirectSignIn) -> str:
-    """What the callback page shows: the status in words, or the error's message (no secret)."""
+def outcome_message(handle: SignInHandle) -> str:
+    """What a callback page shows: the status in words, or the error's message (no secret)."""
     if handle.status == "signed_in":
         return "You are signed in. Return to your notebook."
     if handle.error is not None:
@@ -228,11 +219,11 @@ def _exchange(
     url: str,
     *,
     state: str,
-    verifier: str,
+    pkce: PKCE,
     redirect_uri: str,
     nonce: str,
     custom_state: str | None,
-    on_tokens: Callable[[OIDCTokens, str, str | None], Any],
+    on_tokens: OnTokens,
 ) -> Any:
     params = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     # RFC 9207: the issuer in the response must be the one we asked (mix-up attacks).
@@ -266,38 +257,10 @@ def _exchange(
             client.metadata.token_endpoint,
             grant_type="authorization_code",
             code=code,
-            code_verifier=verifier,
+            code_verifier=pkce.verifier,
             state=state,
         ),
         redirect_uri=redirect_uri,
     )
     tokens = OIDCTokens.from_response(response, now=client.clock())
     return on_tokens(tokens, nonce, custom_state)
-
-
-def _first_jupyter_callback(uris: tuple[str, ...]) -> str | None:
-    """A registered redirect URI served by the nbauth server extension (Cognito's
-    ``redirect_sign_in_uri`` must match exactly, so a registered one wins over a guess)."""
-    for uri in uris:
-        if urlsplit(uri).path.rstrip("/").endswith("/" + CALLBACK_PATH):
-            return uri
-    return None
-
-
-def _first_loopback(uris: tuple[str, ...]) -> str | None:
-    for uri in uris:
-        host = urlsplit(uri).hostname
-        if host in ("127.0.0.1", "localhost"):
-            return uri
-    return None
-
-
-def _loopback_target(uri: str | None) -> tuple[int, str]:
-    if not uri:
-        return 0, "/callback"
-    parts = urlsplit(uri)
-    if parts.hostname not in ("127.0.0.1", "localhost") or parts.scheme != "http":
-        raise InvalidParameterError(
-            f"A loopback redirect URI must be http://127.0.0.1:<port>/<path>, got {uri!r}.",
-        )
-    return parts.port or 0, parts.path or "/callback"

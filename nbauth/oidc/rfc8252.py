@@ -1,19 +1,33 @@
-"""RFC 8252 §7.3: a one-shot loopback listener that receives the authorization redirect.
+"""RFC 8252 §7.3: the loopback redirect receiver of a native app.
 
-It binds ``127.0.0.1`` (never all interfaces) on a random port (or the port of a registered
-loopback redirect URI), answers exactly one request on its path with a small page, hands the
-full redirect URL over, and closes — also when it times out or the sign-in is cancelled.
+:class:`LoopbackReceiver` binds ``127.0.0.1`` (never all interfaces) on a random port (or the
+port of a registered loopback redirect URI) as soon as it is made, so that its redirect URI is
+known before the authorization URL is built. Once started it answers exactly one request on its
+path with a small page, hands the full redirect URL over (in a thread of its own), and closes —
+also when it times out or the sign-in ends otherwise. It implements
+:class:`~nbauth.oidc.redirect_receivers.RedirectReceiver` for ``mode="loopback"``.
+
+Example::
+
+    receiver = loopback_receiver(redirect_uri=None, registered_uris=(), timeout=300)
+    receiver.redirect_uri  # 'http://127.0.0.1:53117/callback'
+    receiver.start(state, deliver=finish, on_timeout=handle.time_out)
 """
 
 from __future__ import annotations
 
 import html
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["LoopbackListener"]
+from ..errors import InvalidParameterError
+
+__all__ = ["LoopbackReceiver", "first_loopback_uri", "loopback_receiver", "loopback_target"]
+
+_HOSTS = ("127.0.0.1", "localhost")
 
 _PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>nbauth</title>
 <style>body{{font-family:system-ui,sans-serif;display:grid;place-items:center;height:90vh;
@@ -22,66 +36,78 @@ color:#222;background:#fafafa}}main{{text-align:center}}h1{{font-size:1.4rem}}
 <body><main><h1>{title}</h1><p>{text}</p></main></body></html>"""
 
 
-class LoopbackListener:
+class LoopbackReceiver:
     """Serve one redirect on ``http://127.0.0.1:<port><path>``; see the module docstring."""
 
-    def __init__(
-        self,
-        on_redirect: Callable[[str], None],
-        *,
-        path: str = "/callback",
-        port: int = 0,
-        timeout: float = 300.0,
-        on_timeout: Callable[[], None] | None = None,
-    ) -> None:
+    def __init__(self, *, path: str = "/callback", port: int = 0, timeout: float = 300.0) -> None:
         self.path = path
-        self._on_redirect = on_redirect
-        self._on_timeout = on_timeout
-        listener = self
+        self.timeout = timeout
+        receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             timeout = 2  # drop idle (speculative) browser connections; they'd block the callback
 
             def do_GET(self) -> None:
-                listener._handle(self)
+                receiver.respond(self)
 
-            def log_message(self, *args: object) -> None:  # the URL holds the code: never log
-                return
+            def log_message(self, format: str, *args: object) -> None:
+                return  # the URL holds the code: never log it
 
         self._server = HTTPServer(("127.0.0.1", port), Handler)
-        self.port = self._server.server_address[1]
+        self.port: int = self._server.server_address[1]
         self.redirect_uri = f"http://127.0.0.1:{self.port}{path}"
+        self._deliver: Callable[[str], None] | None = None
+        self._on_timeout: Callable[[str], None] | None = None
         self._handled = threading.Event()
         self._closed = threading.Event()
-        self._thread = threading.Thread(
-            target=self._serve, args=(timeout,), name="nbauth-loopback", daemon=True
-        )
-        self._thread.start()
+        self._start_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
 
-    def _serve(self, timeout: float) -> None:
+    @property
+    def address(self) -> tuple[str, int]:
+        """The (host, port) the socket is bound to."""
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
+
+    def start(
+        self, state: str, deliver: Callable[[str], None], on_timeout: Callable[[str], None]
+    ) -> None:
+        """Serve until one redirect arrived (``deliver(url)``), the time-out, or :meth:`close`.
+
+        The redirect's ``state`` is checked by the flow, which also gets URLs pasted by hand.
+        """
+        with self._start_lock:
+            if self._thread is not None or self._closed.is_set():
+                return
+            self._deliver, self._on_timeout = deliver, on_timeout
+            self._thread = threading.Thread(target=self._serve, name="nbauth-loopback", daemon=True)
+            self._thread.start()
+
+    def _serve(self) -> None:
         self._server.timeout = 0.25
-        import time
-
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + self.timeout
         try:
             while not self._handled.is_set() and not self._closed.is_set():
                 if time.monotonic() >= deadline:
                     if self._on_timeout is not None:
-                        self._on_timeout()
+                        self._on_timeout(
+                            f"No redirect reached the loopback listener within "
+                            f"{self.timeout:.0f} s."
+                        )
                     break
                 self._server.handle_request()
         finally:
             self._server.server_close()
             self._closed.set()
 
-    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+    def respond(self, request: BaseHTTPRequestHandler) -> None:
+        """Answer one GET: the redirect on our path once (a small page), 404 otherwise."""
         url = urlsplit(request.path)
         if url.path != self.path or self._handled.is_set():
             request.send_response(404)
             request.end_headers()
             return
-        query = parse_qs(url.query)
-        error = query.get("error", [None])[0]
+        error = parse_qs(url.query).get("error", [None])[0]
         if error:
             title, text = "Sign-in failed", f"The identity provider said: {error}."
         else:
@@ -94,14 +120,68 @@ class LoopbackListener:
         request.end_headers()
         request.wfile.write(body)
         self._handled.set()
-        self._on_redirect(f"http://127.0.0.1:{self.port}{request.path}")
+        deliver = self._deliver
+        if deliver is not None:
+            # The code exchange runs apart, so this listener stops serving at once.
+            threading.Thread(
+                target=deliver,
+                args=(f"http://127.0.0.1:{self.port}{request.path}",),
+                daemon=True,
+                name="nbauth-redirect",
+            ).start()
+
+    def report(self, status: str, message: str) -> None:
+        """The sign-in ended; the page was answered already, so this only closes."""
+        self.close()
 
     @property
     def closed(self) -> bool:
         return self._closed.is_set()
 
     def close(self, timeout: float = 2.0) -> None:
-        """Stop listening (idempotent)."""
-        self._closed.set()
-        if self._thread is not threading.current_thread():
-            self._thread.join(timeout)
+        """Stop listening and free the port (idempotent)."""
+        with self._start_lock:
+            self._closed.set()
+            thread = self._thread
+            if thread is None:
+                self._server.server_close()  # never started: nobody else will close it
+                return
+        if thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the listener to stop; whether it has (port freed)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            if thread.is_alive():
+                return False
+        return self._closed.is_set()
+
+
+def first_loopback_uri(uris: tuple[str, ...]) -> str | None:
+    """The first registered redirect URI on the loopback interface, if any."""
+    for uri in uris:
+        if urlsplit(uri).hostname in _HOSTS:
+            return uri
+    return None
+
+
+def loopback_target(uri: str | None) -> tuple[int, str]:
+    """The port (0: any) and path to listen on for a loopback redirect URI (RFC 8252 §7.3)."""
+    if not uri:
+        return 0, "/callback"
+    parts = urlsplit(uri)
+    if parts.hostname not in _HOSTS or parts.scheme != "http":
+        raise InvalidParameterError(
+            f"A loopback redirect URI must be http://127.0.0.1:<port>/<path>, got {uri!r}.",
+        )
+    return parts.port or 0, parts.path or "/callback"
+
+
+def loopback_receiver(
+    *, redirect_uri: str | None, registered_uris: tuple[str, ...], timeout: float
+) -> LoopbackReceiver:
+    """``mode="loopback"``: listen where ``redirect_uri`` (or a registered loopback URI) says."""
+    port, path = loopback_target(redirect_uri or first_loopback_uri(registered_uris))
+    return LoopbackReceiver(path=path, port=port, timeout=timeout)

@@ -138,10 +138,10 @@ def _poll(
 ) -> None:
     transient = 0
     while True:
-        if wait(handle._cancelled, handle.interval) or handle.done:
+        if wait(handle.stop_event, handle.interval) or handle.done:
             return  # cancelled
         if clock() >= handle.expires_at:
-            handle._finish(
+            handle.finish(
                 "expired",
                 ExpiredDeviceCodeError(
                     "The device code expired before it was approved.", name="expired_token"
@@ -169,7 +169,7 @@ def _poll(
             status = {AccessDeniedError: "denied", ExpiredDeviceCodeError: "expired"}.get(
                 type(exc), "failed"
             )
-            handle._finish(status, exc)
+            handle.finish(status, exc)
             return
         except AuthError as exc:
             if exc.retryable and transient < MAX_TRANSIENT_FAILURES:
@@ -177,7 +177,7 @@ def _poll(
                 log.warning("Polling the token endpoint failed (%s); retrying", exc.name)
                 handle.interval = min(handle.interval * 2, 60.0)
                 continue
-            handle._finish("failed", exc)
+            handle.finish("failed", exc)
             return
         transient = 0
         if handle.done:
@@ -186,13 +186,13 @@ def _poll(
             tokens = OIDCTokens.from_response(response, now=clock())
             result = on_tokens(tokens)
         except AuthError as exc:
-            handle._finish("failed", exc)
+            handle.finish("failed", exc)
             return
         except Exception as exc:  # never leave a handle pending forever
             log.exception("Finishing the device-code sign-in failed")
-            handle._finish(
+            handle.finish(
                 "failed", ServiceError(f"Sign-in failed: {type(exc).__name__}", underlying=exc)
             )
             return
-        handle._finish("signed_in", result=result)
+        handle.finish("signed_in", result=result)
         return

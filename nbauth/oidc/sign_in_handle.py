@@ -1,11 +1,14 @@
 """What a sign-in flow hands back at once: a handle with a status, ``wait()`` and ``cancel()``.
 
 Flows run off the calling thread (invariant 6: nothing blocks the kernel); the handle is how a
-cell, a widget or a script follows them.
+cell, a widget or a script follows them. The flow that made a handle ends it with
+:meth:`SignInHandle.finish`, and a polling flow sleeps on :attr:`SignInHandle.stop_event` so that
+``cancel()`` wakes it at once.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +16,8 @@ from typing import Any
 from ..errors import AuthError, SignInCancelledError, SignInTimeoutError
 
 __all__ = ["FINAL_STATUSES", "SignInHandle"]
+
+log = logging.getLogger("nbauth.oidc")
 
 #: Statuses after which nothing changes any more.
 FINAL_STATUSES = frozenset({"signed_in", "denied", "expired", "cancelled", "timed_out", "failed"})
@@ -26,13 +31,18 @@ class SignInHandle:
         self.error: AuthError | None = None
         self.result: Any = None
         self._done = threading.Event()
-        self._cancelled = threading.Event()
+        self._stop = threading.Event()
         self._lock = threading.Lock()
         self._callbacks: list[Callable[[SignInHandle], None]] = []
 
     @property
     def done(self) -> bool:
         return self._done.is_set()
+
+    @property
+    def stop_event(self) -> threading.Event:
+        """Set once the flow is cancelled or timed out: a polling thread waits on it."""
+        return self._stop
 
     def on_done(self, callback: Callable[[SignInHandle], None]) -> None:
         """Call ``callback(handle)`` once the flow ends (at once if it already has)."""
@@ -50,24 +60,32 @@ class SignInHandle:
         """
         if not self._done.wait(timeout):
             raise SignInTimeoutError(
-                f"The sign-in is still {self.status} after {timeout:.0f} s.",
+                f"The sign-in is still {self.status} after {timeout or 0:.0f} s.",
                 "Complete it in the browser and call wait() again, or cancel() it.",
             )
         if self.error is not None:
             raise self.error
         return self.result
 
+    def wait_done(self, timeout: float | None = None) -> bool:
+        """Block until the flow ends (at most ``timeout`` seconds); whether it has. Never raises."""
+        return self._done.wait(timeout)
+
     def cancel(self) -> None:
         """Stop the flow; ``wait`` then raises :class:`SignInCancelledError`."""
-        self._cancelled.set()
-        self._finish("cancelled", SignInCancelledError("The sign-in was cancelled."))
+        self._stop.set()
+        self.finish("cancelled", SignInCancelledError("The sign-in was cancelled."))
 
     def time_out(self, message: str) -> None:
         """End the flow as ``timed_out`` (``wait`` raises :class:`SignInTimeoutError`)."""
-        self._cancelled.set()  # stops a polling thread
-        self._finish("timed_out", SignInTimeoutError(message))
+        self._stop.set()  # stops a polling thread
+        self.finish("timed_out", SignInTimeoutError(message))
 
-    def _finish(self, status: str, error: AuthError | None = None, result: Any = None) -> bool:
+    def finish(self, status: str, error: AuthError | None = None, result: Any = None) -> bool:
+        """For the flow: end with ``status`` and ``error`` or ``result``; ``False`` if it had ended.
+
+        The ``on_done`` callbacks run in the calling thread; one that fails is logged.
+        """
         with self._lock:
             if self._done.is_set():
                 return False
@@ -78,7 +96,5 @@ class SignInHandle:
             try:
                 callback(self)
             except Exception:  # a UI callback must not break the flow
-                import logging
-
-                logging.getLogger("nbauth.oidc").exception("A sign-in callback failed")
+                log.exception("A sign-in callback failed")
         return True

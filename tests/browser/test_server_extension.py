@@ -22,8 +22,8 @@ import requests
 import nbauth
 from nbauth.core.storage import MemoryStorage
 from nbauth.errors import AccessDeniedError
-from tests.aws_env import use_sandbox
 from tests.browser.jupyterlab import JupyterLab
+from tests.support.aws_env import use_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_FILE = "jupyter-config/jupyter_server_config.d/nbauth.json"
@@ -97,7 +97,8 @@ def test_the_callback_page_needs_a_jupyter_login(jupyter_lab: JupyterLab) -> Non
 
 
 def test_the_address_the_browser_opens_pages_at_is_noted(jupyter_lab: JupyterLab) -> None:
-    from nbauth.oidc.jupyter_callback import CallbackDropBox, jupyter_redirect_uri
+    from nbauth.notebook.callback_drop_box import CallbackDropBox
+    from nbauth.notebook.jupyter_receiver import jupyter_redirect_uri
 
     drop = jupyter_lab.runtime_dir / "nbauth-callbacks"
     box = CallbackDropBox(drop)

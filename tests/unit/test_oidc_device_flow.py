@@ -39,7 +39,7 @@ from nbauth.oidc.rfc8628 import (
 )
 from nbauth.oidc.tokens import OIDCTokens
 from nbauth.oidc.transport import oauth_error
-from tests.fakes import FakeClock
+from tests.support.fakes import FakeClock
 
 ISSUER = "https://idp.example.com"
 DEVICE_CODE = "GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS"
@@ -207,7 +207,7 @@ def start(
 
 def finished(handle: DeviceCodeSignIn) -> DeviceCodeSignIn:
     """Wait (bounded) for the polling thread to end the flow."""
-    assert handle._done.wait(WAIT), f"the flow is still {handle.status}"
+    assert handle.wait_done(WAIT), f"the flow is still {handle.status}"
     return handle
 
 

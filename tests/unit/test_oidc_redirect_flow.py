@@ -25,19 +25,23 @@ from nbauth.errors import (
     AccessDeniedError,
     AuthError,
     CallbackValidationError,
+    ConfigurationError,
     DiscoveryError,
     InvalidGrantError,
     InvalidParameterError,
     SignInCancelledError,
     SignInTimeoutError,
 )
+from nbauth.oidc import redirect_receivers
 from nbauth.oidc.authorization_code import RedirectSignIn, decode_custom_state, start_redirect
 from nbauth.oidc.client import OIDCClient, ProviderSpec
 from nbauth.oidc.discovery import ProviderMetadata
 from nbauth.oidc.oauth_state import encode_state
+from nbauth.oidc.redirect_receivers import register_redirect_receiver
+from nbauth.oidc.rfc8252 import LoopbackReceiver
 from nbauth.oidc.tokens import OIDCTokens
 from nbauth.oidc.transport import oauth_error
-from tests.fakes import FakeClock
+from tests.support.fakes import FakeClock
 
 ISSUER = "https://idp.example.com/realms/team"
 CLIENT_ID = "nbauth-notebook"
@@ -268,6 +272,94 @@ def test_jupyter_mode_without_the_server_extension_is_an_invalid_parameter(monke
     assert "paste" in info.value.recovery_suggestion
 
 
+def test_an_unknown_mode_names_the_known_ones() -> None:
+    with pytest.raises(InvalidParameterError) as info:
+        start(mode="popup")
+    assert info.value.message == "mode must be one of loopback, paste, jupyter, got 'popup'."
+
+
+def test_without_its_entry_point_jupyter_mode_says_how_to_install_it(monkeypatch) -> None:
+    monkeypatch.setattr(redirect_receivers, "_registered", {})  # nothing loaded yet either
+    monkeypatch.setattr(redirect_receivers, "entry_points", lambda group: [])
+    with pytest.raises(ConfigurationError) as info:
+        start(mode="jupyter")
+    assert "pip install" in info.value.recovery_suggestion
+    assert "mode='paste'" in info.value.recovery_suggestion
+
+
+class RelayReceiver:
+    """A receiver of one's own: it delivers the redirect it is handed."""
+
+    def __init__(self, redirect_uri: str, timeout: float) -> None:
+        self.redirect_uri = redirect_uri
+        self.timeout = timeout
+        self.state: str | None = None
+        self.deliver: Callable[[str], None] | None = None
+        self.reports: list[tuple[str, str]] = []
+        self.closed = 0
+
+    def start(
+        self, state: str, deliver: Callable[[str], None], on_timeout: Callable[[str], None]
+    ) -> None:
+        self.state, self.deliver = state, deliver
+
+    def report(self, status: str, message: str) -> None:
+        self.reports.append((status, message))
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+@pytest.fixture
+def relay(monkeypatch) -> Iterator[list[RelayReceiver]]:
+    made: list[RelayReceiver] = []
+
+    def factory(
+        *, redirect_uri: str | None, registered_uris: tuple[str, ...], timeout: float
+    ) -> RelayReceiver:
+        made.append(RelayReceiver(redirect_uri or "https://relay.example.com/cb", timeout))
+        return made[-1]
+
+    monkeypatch.setattr(redirect_receivers, "_registered", {})
+    register_redirect_receiver("relay", factory)
+    yield made
+
+
+def test_a_registered_receiver_serves_its_mode(relay: list[RelayReceiver]) -> None:
+    handle, _, recorder = start(mode="relay", custom_state="/r", timeout=12.0)
+    (receiver,) = relay
+    assert handle.receiver is receiver
+    assert receiver.timeout == 12.0
+    assert handle.redirect_uri == query(handle.url)["redirect_uri"] == receiver.redirect_uri
+    assert receiver.state == query(handle.url)["state"]
+    assert receiver.deliver is not None
+    receiver.deliver(callback(handle))
+    assert handle.wait(WAIT) == "session-for-alice"
+    assert receiver.reports == [("signed_in", "You are signed in. Return to your notebook.")]
+    assert recorder.calls[0][2] == "/r"
+    assert "relay" in redirect_receivers.redirect_receiver_modes()
+
+
+def test_a_forged_redirect_through_a_receiver_is_still_checked(
+    relay: list[RelayReceiver],
+) -> None:
+    handle, client, _ = start(mode="relay")
+    (receiver,) = relay
+    assert receiver.deliver is not None
+    receiver.deliver(callback(handle, state="forged"))
+    with pytest.raises(CallbackValidationError):
+        handle.wait(WAIT)
+    assert client.exchanges == []
+    ((status, message),) = receiver.reports
+    assert status == "failed"
+    assert "state" in message
+
+
+def test_built_in_modes_cannot_be_replaced() -> None:
+    with pytest.raises(InvalidParameterError):
+        register_redirect_receiver("paste", redirect_receivers.paste_receiver)
+
+
 def test_a_provider_without_an_authorization_endpoint_fails_at_start() -> None:
     with pytest.raises(DiscoveryError) as info:
         start(FakeClient(authorization_endpoint=None))
@@ -439,19 +531,20 @@ def refuses_connections(port: int) -> bool:
         return True
 
 
+def listener(handle: RedirectSignIn) -> LoopbackReceiver:
+    receiver = handle.receiver
+    assert isinstance(receiver, LoopbackReceiver)
+    return receiver
+
+
 def stopped(handle: RedirectSignIn, wait: float = WAIT) -> bool:
-    listener = handle._listener
-    assert listener is not None
-    listener._thread.join(wait)
-    return not listener._thread.is_alive() and listener.closed
+    return listener(handle).join(wait)
 
 
 def test_the_loopback_listener_binds_127_0_0_1_on_a_random_port(loopback) -> None:
     handle, _, _ = loopback()
-    listener = handle._listener
-    assert listener is not None
-    assert listener._server.server_address[0] == "127.0.0.1"
-    port = listener.port
+    assert listener(handle).address[0] == "127.0.0.1"
+    port = listener(handle).port
     assert port > 0
     assert handle.redirect_uri == f"http://127.0.0.1:{port}/callback"
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/callback", handle.redirect_uri)
@@ -460,7 +553,7 @@ def test_the_loopback_listener_binds_127_0_0_1_on_a_random_port(loopback) -> Non
 
 def test_the_loopback_callback_completes_the_flow_and_closes_the_listener(loopback) -> None:
     handle, client, recorder = loopback(custom_state="/nb")
-    port = handle._listener.port  # type: ignore[union-attr]
+    port = listener(handle).port
     path = urlsplit(callback(handle))
     status, page = get(port, f"{path.path}?{path.query}")
 
@@ -477,12 +570,12 @@ def test_the_loopback_callback_completes_the_flow_and_closes_the_listener(loopba
 
 def test_other_paths_get_404_and_the_listener_keeps_waiting(loopback) -> None:
     handle, _, _ = loopback()
-    port = handle._listener.port  # type: ignore[union-attr]
+    port = listener(handle).port
 
     assert get(port, "/favicon.ico")[0] == 404
     assert get(port, "/")[0] == 404
     assert handle.status == "pending"
-    assert not handle._listener.closed  # type: ignore[union-attr]
+    assert not listener(handle).closed
 
     path = urlsplit(callback(handle))
     assert get(port, f"{path.path}?{path.query}")[0] == 200
@@ -491,7 +584,7 @@ def test_other_paths_get_404_and_the_listener_keeps_waiting(loopback) -> None:
 
 def test_a_denied_loopback_callback_shows_a_failure_page(loopback) -> None:
     handle, _, _ = loopback()
-    port = handle._listener.port  # type: ignore[union-attr]
+    port = listener(handle).port
     path = urlsplit(callback(handle, code=None, error="access_denied"))
     status, page = get(port, f"{path.path}?{path.query}")
     assert status == 200
@@ -504,7 +597,7 @@ def test_a_denied_loopback_callback_shows_a_failure_page(loopback) -> None:
 
 def test_cancel_closes_the_listener(loopback) -> None:
     handle, _, _ = loopback()
-    port = handle._listener.port  # type: ignore[union-attr]
+    port = listener(handle).port
     handle.cancel()
     assert handle.status == "cancelled"
     assert stopped(handle)
@@ -515,7 +608,7 @@ def test_cancel_closes_the_listener(loopback) -> None:
 
 def test_a_short_timeout_ends_the_flow_as_timed_out(loopback) -> None:
     handle, _, _ = loopback(timeout=0.3)
-    port = handle._listener.port  # type: ignore[union-attr]
+    port = listener(handle).port
     with pytest.raises(SignInTimeoutError) as info:
         handle.wait(WAIT)
     assert handle.status == "timed_out"
@@ -528,7 +621,7 @@ def test_an_idle_connection_does_not_stop_the_callback_from_arriving(loopback) -
     """Browsers open speculative connections they never use; the listener must not hang on one
     (invariant 4: never a hang)."""
     handle, _, _ = loopback()
-    port = handle._listener.port  # type: ignore[union-attr]
+    port = listener(handle).port
     idle = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
     try:
         path = urlsplit(callback(handle))
@@ -541,7 +634,7 @@ def test_an_idle_connection_does_not_stop_the_callback_from_arriving(loopback) -
                 results.append(exc)
 
         threading.Thread(target=send, daemon=True).start()
-        outcome = handle._done.wait(WAIT)
+        outcome = handle.wait_done(WAIT)
         status = handle.status
     finally:
         idle.close()
@@ -551,7 +644,7 @@ def test_an_idle_connection_does_not_stop_the_callback_from_arriving(loopback) -
 
 def test_cancel_closes_the_listener_even_with_an_idle_connection_open(loopback) -> None:
     handle, _, _ = loopback()
-    port = handle._listener.port  # type: ignore[union-attr]
+    port = listener(handle).port
     idle = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
     try:
         handle.cancel()

@@ -1,6 +1,7 @@
 """The ``jupyter`` redirect mode's kernel side: redirect-URI rules, the private drop box, and a
 sign-in completed through it (the server's part is played by ``CallbackDropBox.deliver``, as the
-handler in ``nbauth.notebook.server_extension`` does; tests/browser runs the real server).
+handler in ``nbauth.notebook.server_extension`` does; tests/browser runs the real server). The
+OIDC flow finds the receiver through the ``nbauth.redirect_receivers`` entry point.
 """
 
 from __future__ import annotations
@@ -15,12 +16,9 @@ from pathlib import Path
 import pytest
 
 from nbauth.errors import CallbackValidationError, InvalidParameterError, SignInTimeoutError
-from nbauth.oidc.jupyter_callback import (
-    CALLBACK_DIR_ENV,
-    CallbackDropBox,
-    CallbackInbox,
-    jupyter_redirect_uri,
-)
+from nbauth.notebook.callback_drop_box import CALLBACK_DIR_ENV, CallbackDropBox
+from nbauth.notebook.jupyter_receiver import JupyterReceiver, jupyter_receiver, jupyter_redirect_uri
+from nbauth.oidc.redirect_receivers import redirect_receiver_factory
 from tests.unit.test_oidc_redirect_flow import CODE, FakeClient, callback, query, start
 
 WAIT = 5.0
@@ -179,16 +177,23 @@ def test_sweep_removes_left_overs_but_keeps_the_browser_address(tmp_path: Path) 
     assert box.browser_url() == "http://127.0.0.1:8888/"
 
 
-def test_the_inbox_times_out_and_cleans_up(tmp_path: Path) -> None:
+def test_the_receiver_times_out_and_cleans_up(tmp_path: Path) -> None:
     box = CallbackDropBox(tmp_path)
+    messages: list[str] = []
     timed_out = threading.Event()
-    inbox = CallbackInbox(
-        box, "s", lambda url: None, timeout=0.2, on_timeout=timed_out.set, poll_seconds=0.02
+    receiver = JupyterReceiver(box, "http://x/nbauth/callback", timeout=0.2, poll_seconds=0.02)
+    receiver.start(
+        "s", lambda url: None, lambda message: (messages.append(message), timed_out.set())
     )
     assert timed_out.wait(WAIT)
+    assert "Jupyter server" in messages[0]
     assert box.deliver("s", "http://x/?state=s") == "unknown"
-    inbox.close()
+    receiver.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_jupyter_mode_is_found_through_its_entry_point() -> None:
+    assert redirect_receiver_factory("jupyter") is jupyter_receiver
 
 
 # -- a sign-in through the drop box ---------------------------------------------------------------
