@@ -3,11 +3,11 @@
 =================  ============================  ===============  ==============================
 from               action                        to               event (Hub ``auth``)
 =================  ============================  ===============  ==============================
-SignedOut, Guest   ``SignIn(source, ...)``       SignedIn         ``signedIn``
+SignedOut, Guest   ``SignIn(user, ...)``         SignedIn         ``signedIn``
 SignedIn           ``SignOut()``                 SignedOut        ``signedOut``
-SignedIn           ``SessionLost(source)``       SignedOut        — (the token source already
+SignedIn           ``SessionLost(user)``         SignedOut        — (the token source already
                                                                   sent ``tokenRefresh_failure``)
-SignedOut, Guest,  ``Federate(federation)``      Federated        ``federatedToIdentityPool``
+SignedOut, Guest,  ``Federate(source)``          Federated        ``federatedToIdentityPool``
 Federated
 Federated          ``ClearFederation()``         SignedOut        ``federationToIdentityPoolCleared``
 SignedOut          ``GuestCredentials()``        Guest            —
@@ -15,12 +15,12 @@ SignedOut          ``GuestCredentials()``        Guest            —
 
 Any other (state, action) pair is refused with :class:`~nbauth.errors.InvalidStateError` (or
 :class:`~nbauth.errors.UserAlreadyAuthenticatedError`), with Amplify's wording, and the state
-is unchanged. ``SessionLost`` for a source that is no longer the signed-in one is a no-op, so
+is unchanged. ``SessionLost`` for a user who is no longer the signed-in one is a no-op, so
 a late callback from an old session never signs a new user out.
 
 Example::
 
-    state, event = transition(SignedOut(), SignIn(source, username="ada", provider="corp"))
+    state, event = transition(SignedOut(), SignIn(user, username="ada", provider="corp"))
     assert isinstance(state, SignedIn) and event.name == "signedIn"
 """
 
@@ -29,16 +29,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Union
 
-from ..core.logins import LoginsProvider
-from ..core.protocols import TokenProvider
 from ..errors import InvalidStateError, UserAlreadyAuthenticatedError
+from .token_sources import FederationTokenSource, UserTokenSource
+from .user_session import UserSession
 
 __all__ = [
     "ClearFederation",
     "Event",
     "Federate",
     "Federated",
-    "Federation",
     "Guest",
     "GuestCredentials",
     "SessionLost",
@@ -47,21 +46,10 @@ __all__ = [
     "SignedIn",
     "SignedOut",
     "State",
+    "check_can_federate",
+    "check_can_sign_in",
     "transition",
 ]
-
-
-@dataclass(frozen=True)
-class Federation:
-    """A federation to the identity pool: the provider, its token and the caller's options."""
-
-    provider: LoginsProvider
-    token: str
-    developer_identity_id: str | None = None
-    custom_role_arn: str | None = None
-
-    def __repr__(self) -> str:  # the token is a secret
-        return f"Federation(provider={self.provider.logins_key!r})"
 
 
 # -- states ------------------------------------------------------------------------------
@@ -83,9 +71,11 @@ class Guest:
 
 @dataclass(frozen=True)
 class SignedIn:
-    """A user signed in through nbauth's own flows; ``source`` supplies (and refreshes) tokens."""
+    """A user signed in through nbauth's own flows: ``user`` holds (and refreshes) the tokens,
+    ``source`` presents them to the identity pool; ``provider`` names where they came from."""
 
-    source: TokenProvider
+    user: UserSession
+    source: UserTokenSource
     provider: str
 
     name = "signed_in"
@@ -95,7 +85,7 @@ class SignedIn:
 class Federated:
     """After ``federate_to_identity_pool``: credentials follow the federated token."""
 
-    federation: Federation
+    source: FederationTokenSource
 
     name = "federated"
 
@@ -108,7 +98,7 @@ State = Union[SignedOut, Guest, SignedIn, Federated]
 
 @dataclass(frozen=True)
 class SignIn:
-    source: TokenProvider
+    user: UserSession
     provider: str
     username: str | None = None
 
@@ -120,12 +110,12 @@ class SignOut:
 
 @dataclass(frozen=True)
 class SessionLost:
-    source: TokenProvider
+    user: UserSession
 
 
 @dataclass(frozen=True)
 class Federate:
-    federation: Federation
+    source: FederationTokenSource
     identity_id: str | None = None
 
 
@@ -151,21 +141,38 @@ class Event:
     message: str
 
 
+def check_can_sign_in(state: State) -> None:
+    """Raise as Amplify does when a sign-in may not start in ``state``."""
+    if isinstance(state, Federated):
+        raise InvalidStateError(
+            "Cannot sign in while federated to the identity pool.",
+            "Call clear_federation_to_identity_pool() first.",
+        )
+    if isinstance(state, SignedIn):
+        raise UserAlreadyAuthenticatedError(
+            "A user is already signed in.",
+            "Call sign_out() first, or keep using the current session.",
+        )
+
+
+def check_can_federate(state: State) -> None:
+    """Raise as Amplify does when federation may not start in ``state``."""
+    if isinstance(state, SignedIn):
+        raise InvalidStateError(
+            "Federation to the identity pool is not allowed while a user is signed in.",
+            "nbauth already federates the signed-in user; call sign_out() first to "
+            "federate another token.",
+        )
+
+
 def transition(state: State, action: Action) -> tuple[State, Event | None]:
     """The next state and its event; raises for a transition Amplify refuses."""
     if isinstance(action, SignIn):
-        if isinstance(state, Federated):
-            raise InvalidStateError(
-                "Cannot sign in while federated to the identity pool.",
-                "Call clear_federation_to_identity_pool() first.",
-            )
-        if isinstance(state, SignedIn):
-            raise UserAlreadyAuthenticatedError(
-                "A user is already signed in.",
-                "Call sign_out() first, or keep using the current session.",
-            )
+        check_can_sign_in(state)
         data = {"username": action.username, "provider": action.provider}
-        return SignedIn(action.source, action.provider), Event("signedIn", data, "Signed in")
+        source = UserTokenSource(action.user, action.user.logins_key)
+        signed_in = SignedIn(action.user, source, action.provider)
+        return signed_in, Event("signedIn", data, "Signed in")
     if isinstance(action, SignOut):
         if isinstance(state, Federated):
             raise InvalidStateError(
@@ -176,21 +183,16 @@ def transition(state: State, action: Action) -> tuple[State, Event | None]:
             return SignedOut(), Event("signedOut", None, "Signed out")
         return SignedOut(), None
     if isinstance(action, SessionLost):
-        if isinstance(state, SignedIn) and state.source is action.source:
+        if isinstance(state, SignedIn) and state.user is action.user:
             return SignedOut(), None
         return state, None
     if isinstance(action, Federate):
-        if isinstance(state, SignedIn):
-            raise InvalidStateError(
-                "Federation to the identity pool is not allowed while a user is signed in.",
-                "nbauth already federates the signed-in user; call sign_out() first to "
-                "federate another token.",
-            )
+        check_can_federate(state)
         data = {
             "identity_id": action.identity_id,
-            "provider": action.federation.provider.logins_key,
+            "provider": action.source.provider.logins_key,
         }
-        return Federated(action.federation), Event(
+        return Federated(action.source), Event(
             "federatedToIdentityPool", data, "Federated to the identity pool"
         )
     if isinstance(action, ClearFederation):

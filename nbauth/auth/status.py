@@ -14,15 +14,16 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
-from ..core.refresh import RefreshStatus
+from ..core.refresh import Refreshable, RefreshStatus
+from .state import Federated, SignedIn, State
 
-__all__ = ["AuthStatus", "PendingSignInStatus", "SessionState", "user_name"]
+__all__ = ["AuthStatus", "PendingSignInStatus", "SessionState", "build_status", "user_name"]
 
 
 class SessionState(str, Enum):
@@ -103,3 +104,66 @@ def user_name(claims: Mapping[str, Any]) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
+
+
+def build_status(
+    state: State,
+    credentials: Refreshable[Any],
+    pending: Any,
+    now: float,
+    *,
+    user_pool_id: str | None,
+    is_user_pool_user: Callable[[Any], bool],
+    custom_tokens: bool,
+) -> AuthStatus:
+    """The snapshot of a session in ``state`` with this credentials engine (no network)."""
+    held = credentials.latest()
+    login = getattr(held, "login", None)
+    jwt = None
+    tokens_status = None
+    provider: str | None = None
+    if isinstance(state, SignedIn):
+        current = state.user.current
+        jwt = current.auth_tokens.federation_token if current is not None else None
+        tokens_status = state.user.engine.status()
+        provider = (
+            f"Cognito user pool {user_pool_id}" if is_user_pool_user(state.user) else state.provider
+        )
+    elif isinstance(state, Federated):
+        jwt = state.source.current.jwt
+        provider = f"federated via {state.source.provider.logins_key}"
+    elif custom_tokens:
+        provider = "custom token provider"
+    if jwt is None and login is not None:
+        jwt = login.jwt
+    claims: Mapping[str, Any] = MappingProxyType(dict(jwt.payload)) if jwt is not None else {}
+    return AuthStatus(
+        state=SessionState(state.name),
+        credentials=credentials.status(),
+        checked_at=now,
+        has_credentials=credentials.peek() is not None,
+        username=user_name(claims),
+        user_sub=claims.get("sub") if isinstance(claims.get("sub"), str) else None,
+        provider=provider,
+        identity_id=getattr(held, "identity_id", None),
+        credentials_expire_at=held.credentials.expires_at if held is not None else None,
+        tokens=tokens_status,
+        pending_sign_in=_pending(pending),
+        claims=claims if isinstance(claims, MappingProxyType) else MappingProxyType({}),
+    )
+
+
+def _pending(handle: Any) -> PendingSignInStatus | None:
+    if handle is None:
+        return None
+    user_code = getattr(handle, "user_code", None)
+    return PendingSignInStatus(
+        kind="device_code" if user_code is not None else "redirect",
+        provider=getattr(handle, "provider", None),
+        mode=getattr(handle, "mode", None),
+        user_code=user_code,
+        verification_uri=getattr(handle, "verification_uri", None),
+        verification_uri_complete=getattr(handle, "verification_uri_complete", None),
+        url=getattr(handle, "url", None),
+        expires_at=getattr(handle, "expires_at", None),
+    )

@@ -1,0 +1,212 @@
+"""Cognito user pools, as a service the facade composes: Amplify's ``signIn``,
+``confirmSignIn``, ``signUp``, ``resetPassword``, user attributes and global sign-out.
+
+After a user-pool sign-in, credentials come from the identity pool under the Logins key
+``cognito-idp.<region>.amazonaws.com/<pool_id>`` and follow the tokens, which refresh themselves
+(``GetTokensFromRefreshToken``, or ``REFRESH_TOKEN_AUTH`` where that isn't offered).
+
+``client_metadata`` is accepted by every call whose Cognito operation takes ``ClientMetadata``;
+``configure(client_metadata_provider=...)`` supplies defaults (a callable returning a dict of
+strings), which per-call values override. Which triggers receive it is Cognito's rule — see
+:mod:`nbauth.cognito.sign_in`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..core.values import SignInResult
+from ..errors import ConfigurationError
+from .sign_in_host import SignInHost
+from .user_session import UserSession
+
+if TYPE_CHECKING:
+    from ..cognito.account import ResetPasswordResult, SignUpResult, UserPoolAccount
+    from ..cognito.sign_in import UserPoolSignIn
+    from ..cognito.user_pool_client import UserPoolClient
+    from ..oidc.tokens import OIDCTokens
+
+__all__ = ["USER_POOL_PROVIDER", "UserPoolSignInService"]
+
+log = logging.getLogger("nbauth")
+
+#: The provider name of a user-pool sign-in (in events and in the stored session record).
+USER_POOL_PROVIDER = "userPool"
+
+
+class UserPoolSignInService:
+    """Sign-in and self-service against the configured user pool."""
+
+    def __init__(
+        self,
+        host: SignInHost,
+        client_metadata_provider: Callable[[], Mapping[str, str]] | None = None,
+    ) -> None:
+        if client_metadata_provider is not None and not callable(client_metadata_provider):
+            raise ConfigurationError(
+                "client_metadata_provider must be a callable returning a dict of strings."
+            )
+        self._host = host
+        self.client_metadata_provider = client_metadata_provider
+        self._client: UserPoolClient | None = None
+        self._flow: UserPoolSignIn | None = None
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def client(self) -> UserPoolClient:
+        if self._client is None:
+            from ..cognito.user_pool_client import UserPoolClient
+
+            self._client = UserPoolClient(self._host.config, clock=self._host.clock)
+        return self._client
+
+    def owns(self, user: UserSession) -> bool:
+        """Whether ``user`` signed in through this user pool."""
+        return self._client is not None and getattr(user, "client", None) is self._client
+
+    def _sign_in_flow(self) -> UserPoolSignIn:
+        if self._flow is None:
+            from ..cognito.sign_in import UserPoolSignIn
+
+            self._flow = UserPoolSignIn(self.client(), clock=self._host.clock)
+        return self._flow
+
+    def account(self) -> UserPoolAccount:
+        from ..cognito.account import UserPoolAccount
+
+        return UserPoolAccount(self.client())
+
+    def metadata(self, explicit: Mapping[str, str] | None) -> dict[str, str] | None:
+        """Defaults from ``client_metadata_provider``, overridden by ``explicit``."""
+        from ..cognito.user_pool_client import check_client_metadata
+
+        defaults = None
+        if self.client_metadata_provider is not None:
+            defaults = check_client_metadata(self.client_metadata_provider())
+        merged = {**(defaults or {}), **(check_client_metadata(explicit) or {})}
+        return merged or None
+
+    # -- sign-in --------------------------------------------------------------------------
+
+    def sign_in(
+        self,
+        username: str,
+        password: str | None,
+        *,
+        auth_flow: str,
+        client_metadata: Mapping[str, str] | None,
+    ) -> SignInResult:
+        self._host.check_can_sign_in()
+        result, tokens = self._sign_in_flow().start(
+            username, password, auth_flow=auth_flow, client_metadata=self.metadata(client_metadata)
+        )
+        return self._after_step(result, tokens)
+
+    def confirm_sign_in(
+        self,
+        challenge_response: str,
+        *,
+        client_metadata: Mapping[str, str] | None,
+        user_attributes: Mapping[str, str] | None,
+        friendly_device_name: str | None,
+    ) -> SignInResult:
+        result, tokens = self._sign_in_flow().confirm(
+            challenge_response,
+            client_metadata=self.metadata(client_metadata),
+            user_attributes=user_attributes,
+            friendly_device_name=friendly_device_name,
+        )
+        return self._after_step(result, tokens)
+
+    def _after_step(self, result: SignInResult, tokens: OIDCTokens | None) -> SignInResult:
+        if tokens is None:
+            return result
+        user = self._host.new_user(self.client(), tokens)
+        username = tokens.id_claims.get("cognito:username")
+        self._host.enter_signed_in(user, provider=USER_POOL_PROVIDER, username=username)
+        return result
+
+    def clear_pending(self) -> None:
+        """Forget a challenge in progress (on sign-out)."""
+        if self._flow is not None:
+            self._flow.clear()
+
+    def global_sign_out(self, user: UserSession) -> bool:
+        """``GlobalSignOut`` with the user's access token; errors never block the sign-out."""
+        current = user.current
+        if current is None or self._client is None:
+            return False
+        try:
+            self.account().global_sign_out(current.access_token)
+            return True
+        except Exception as exc:
+            log.warning("GlobalSignOut failed (%s); signed out locally anyway", type(exc).__name__)
+            return False
+
+    # -- self-service ---------------------------------------------------------------------
+
+    def sign_up(
+        self,
+        username: str,
+        password: str,
+        *,
+        user_attributes: Mapping[str, str] | None,
+        validation_data: Mapping[str, str] | None,
+        client_metadata: Mapping[str, str] | None,
+    ) -> SignUpResult:
+        return self.account().sign_up(
+            username,
+            password,
+            user_attributes=user_attributes,
+            validation_data=validation_data,
+            client_metadata=self.metadata(client_metadata),
+        )
+
+    def confirm_sign_up(
+        self, username: str, code: str, *, client_metadata: Mapping[str, str] | None
+    ) -> SignUpResult:
+        return self.account().confirm_sign_up(
+            username, code, client_metadata=self.metadata(client_metadata)
+        )
+
+    def resend_sign_up_code(
+        self, username: str, *, client_metadata: Mapping[str, str] | None
+    ) -> dict[str, Any]:
+        return self.account().resend_sign_up_code(
+            username, client_metadata=self.metadata(client_metadata)
+        )
+
+    def reset_password(
+        self, username: str, *, client_metadata: Mapping[str, str] | None
+    ) -> ResetPasswordResult:
+        return self.account().reset_password(
+            username, client_metadata=self.metadata(client_metadata)
+        )
+
+    def confirm_reset_password(
+        self,
+        username: str,
+        new_password: str,
+        code: str,
+        *,
+        client_metadata: Mapping[str, str] | None,
+    ) -> ResetPasswordResult:
+        return self.account().confirm_reset_password(
+            username, new_password, code, client_metadata=self.metadata(client_metadata)
+        )
+
+    def fetch_user_attributes(self, access_token: str) -> dict[str, str]:
+        return self.account().fetch_user_attributes(access_token)
+
+    def update_user_attributes(
+        self,
+        access_token: str,
+        user_attributes: Mapping[str, str],
+        *,
+        client_metadata: Mapping[str, str] | None,
+    ) -> dict[str, dict[str, Any]]:
+        return self.account().update_user_attributes(
+            access_token, user_attributes, client_metadata=self.metadata(client_metadata)
+        )
