@@ -23,6 +23,7 @@ __all__ = [
     "boto3_session",
     "clear_federation_to_identity_pool",
     "configure",
+    "configured_auth",
     "confirm_reset_password",
     "confirm_sign_in",
     "confirm_sign_up",
@@ -81,6 +82,12 @@ def configure(
     if previous is not None:
         previous.close()
     return auth
+
+
+def configured_auth() -> Auth | None:
+    """The default :class:`Auth` if one was made (by :func:`configure` or on first use);
+    ``None`` otherwise. Never configures anything."""
+    return _default
 
 
 def current_auth() -> Auth:
