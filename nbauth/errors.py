@@ -33,6 +33,9 @@ __all__ = [
     "DiscoveryError",
     "ExpiredCodeError",
     "ExpiredDeviceCodeError",
+    "IdentityForbiddenError",
+    "IdentityNotFoundError",
+    "IdentityPoolNotFoundError",
     "InvalidGrantError",
     "InvalidIdentityPoolConfigurationError",
     "InvalidLambdaResponseError",
@@ -41,6 +44,7 @@ __all__ = [
     "InvalidStateError",
     "InvalidTokenError",
     "LambdaValidationError",
+    "LoginTokenExpiredError",
     "NetworkError",
     "NoCredentialsError",
     "NotAuthorizedError",
@@ -139,6 +143,34 @@ class ProviderTokenExpiredError(NotAuthorizedError):
     )
 
 
+class LoginTokenExpiredError(ProviderTokenExpiredError):
+    """The identity pool refused a login token because it has expired.
+
+    Cognito's ``NotAuthorizedException`` "Invalid login token. Token expired". When federated
+    with a token provider configured, nbauth asks it for a new token once before giving up with
+    this error.
+    """
+
+    default_recovery = (
+        "Sign in to your identity provider again and pass the new token, or "
+        "configure(token_provider=...) so nbauth can ask for one when the token expires."
+    )
+
+
+class IdentityForbiddenError(NotAuthorizedError):
+    """The identity id does not belong to the logins sent with it.
+
+    Cognito's ``NotAuthorizedException`` "Access to Identity '<id>' is forbidden": the
+    identity belongs to another login, or the login was unlinked from it. nbauth drops a
+    cached identity id that gets this answer and fetches a new one, once.
+    """
+
+    default_recovery = (
+        "Let nbauth fetch the identity id (GetId); with developer_provided_identity_id, pass "
+        "the identity id that belongs to this login."
+    )
+
+
 class NoCredentialsError(AuthError):
     """No AWS credentials can be had in the current state."""
 
@@ -157,6 +189,27 @@ class ResourceNotFoundError(AuthError):
     """The identity pool or identity does not exist."""
 
     default_recovery = "Check identity_pool_id and region in the configuration."
+
+
+class IdentityNotFoundError(ResourceNotFoundError):
+    """The identity does not exist (any more): Cognito's "Identity '<id>' not found".
+
+    A cached identity id that gets this answer is dropped and a new one fetched, once.
+    """
+
+    default_recovery = (
+        "The identity was deleted from the identity pool; nbauth gets a new identity id on the "
+        "next call. With developer_provided_identity_id, pass an identity id that exists."
+    )
+
+
+class IdentityPoolNotFoundError(ResourceNotFoundError):
+    """The identity pool does not exist: Cognito's "IdentityPool '<id>' not found"."""
+
+    default_recovery = (
+        "Check auth.identity_pool_id and auth.aws_region in the configuration (the pool must "
+        "exist in that region)."
+    )
 
 
 class InvalidIdentityPoolConfigurationError(AuthError):

@@ -22,7 +22,7 @@ from ..core.jwt import decode_jwt
 from ..core.logins import logins_key_from_issuer
 from ..core.storage import KeyValueStorage
 from ..core.values import AuthTokens, CredentialsAndIdentityId
-from ..errors import InvalidTokenError, NotAuthorizedError, ResourceNotFoundError
+from ..errors import IdentityForbiddenError, IdentityNotFoundError, InvalidTokenError
 from .identity_pool import IdentityPoolClient
 
 __all__ = ["IdentityPoolCredentialsProvider", "logins_for_tokens"]
@@ -122,10 +122,12 @@ class IdentityPoolCredentialsProvider:
             actual, credentials = self.client.get_credentials_for_identity(
                 current, logins, custom_role_arn
             )
-        except (NotAuthorizedError, ResourceNotFoundError) as exc:
-            if cached is None or not _identity_rejected(exc):
+        except (IdentityForbiddenError, IdentityNotFoundError) as exc:
+            if cached is None:
                 raise
-            log.info("Cached identity id is no longer valid (%s); getting a new one", exc.name)
+            log.info(
+                "Cached identity id is no longer valid (%s); getting a new one", type(exc).__name__
+            )
             self.storage.remove(key)
             current = self._new_identity_id(key, logins)
             actual, credentials = self.client.get_credentials_for_identity(
@@ -140,9 +142,3 @@ class IdentityPoolCredentialsProvider:
         identity_id = self.client.get_id(logins)
         self.storage.set(key, identity_id)
         return identity_id
-
-
-def _identity_rejected(exc: NotAuthorizedError | ResourceNotFoundError) -> bool:
-    if isinstance(exc, ResourceNotFoundError):
-        return "identity" in exc.message.lower() and "pool" not in exc.message.lower()
-    return "access to identity" in exc.message.lower() and "forbidden" in exc.message.lower()

@@ -16,6 +16,7 @@ define/create auth challenge of a custom flow never sees the ``InitiateAuth`` me
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -107,8 +108,9 @@ class UserPoolSignIn:
             raise InvalidParameterError(
                 f"auth_flow must be one of {', '.join(AUTH_FLOWS)}, got {auth_flow!r}."
             )
-        needs_password = auth_flow != "CUSTOM_WITHOUT_SRP"
-        if needs_password and (not isinstance(password, str) or not password):
+        if auth_flow == "CUSTOM_WITHOUT_SRP":
+            password = None
+        elif not isinstance(password, str) or not password:
             raise InvalidParameterError(
                 f"{auth_flow} needs a password.",
                 "Pass password=..., or use auth_flow='CUSTOM_WITHOUT_SRP'.",
@@ -121,16 +123,15 @@ class UserPoolSignIn:
         cognito_flow = auth_flow
         if auth_flow in ("USER_SRP_AUTH", "CUSTOM_WITH_SRP"):
             srp = SrpSession(
-                self.client.user_pool_id,
-                **({"random_bytes": self._random_bytes} if self._random_bytes else {}),
+                self.client.user_pool_id, random_bytes=self._random_bytes or secrets.token_bytes
             )
             params["SRP_A"] = srp.srp_a
         if auth_flow == "CUSTOM_WITH_SRP":
             params["CHALLENGE_NAME"] = "SRP_A"
         if auth_flow.startswith("CUSTOM"):
             cognito_flow = "CUSTOM_AUTH"
-        if auth_flow == "USER_PASSWORD_AUTH":
-            params["PASSWORD"] = password  # type: ignore[assignment]
+        if auth_flow == "USER_PASSWORD_AUTH" and password is not None:
+            params["PASSWORD"] = password
         try:
             answer = self.client.call(
                 "InitiateAuth",
@@ -255,9 +256,9 @@ class UserPoolSignIn:
                 ClientMetadata=metadata,
                 ChallengeResponses=self.client.with_secret_hash(responses, pending.username),
             )
-        except NotAuthorizedError as exc:
-            self._pending = None  # Cognito ended the session; a wrong code keeps it instead
-            if "session" in exc.message.lower() and "expired" in exc.message.lower():
-                raise SignInSessionExpiredError(exc.message, underlying=exc) from None
+        except NotAuthorizedError:
+            # Cognito ended the session (SignInSessionExpiredError when it expired, classified
+            # by nbauth.aws.error_mapping); a wrong code keeps it instead.
+            self._pending = None
             raise
         return self._handle(answer, pending.username, pending.auth_flow, metadata, None, None)
