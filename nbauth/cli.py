@@ -89,7 +89,12 @@ def demo(lifetime: int = 3600, watch: float = 0.0, approve: str = "ask") -> int:
         _approve_when_asked(sb, handle, approve)
         handle.wait(timeout=max(1.0, handle.seconds_left()))
         session = nbauth.fetch_auth_session()
-        claims = session.tokens.id_token.payload
+        tokens, before = session.tokens, session.credentials
+        if tokens is None or tokens.id_token is None or before is None:
+            raise nbauth.errors.NoCredentialsError(
+                "The device-code sign-in finished without an ID token and AWS credentials."
+            )
+        claims = tokens.id_token.payload
         print(
             f"    signed in as {claims.get('preferred_username') or claims.get('email')} "
             f"(sub {session.user_sub})"
@@ -106,8 +111,9 @@ def demo(lifetime: int = 3600, watch: float = 0.0, approve: str = "ask") -> int:
         _step(
             5, "Refreshing tokens and credentials in place (the same S3 client keeps working) ..."
         )
-        before = session.credentials
         after = nbauth.fetch_auth_session(force_refresh=True).credentials
+        if after is None:
+            raise nbauth.errors.NoCredentialsError("The refresh left no AWS credentials.")
         print(f"    credentials ...{before.access_key_id[-4:]} -> ...{after.access_key_id[-4:]}")
         print(f"    objects still listed: {s3.list_objects_v2(Bucket=sb.bucket)['KeyCount']}")
         if watch > 0:

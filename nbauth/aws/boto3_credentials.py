@@ -39,32 +39,35 @@ class LiveCredentials(Credentials):
     def __init__(self, source: Callable[[], AWSCredentials], method: str = "nbauth") -> None:
         # botocore's __init__ would store static keys; these are read live instead.
         self._source = source
-        self._seen: AWSCredentials | None = None
-        self._frozen: ReadOnlyCredentials | None = None
+        self._last: tuple[AWSCredentials, ReadOnlyCredentials] | None = None
         self.method = method
         self.account_id = None
 
     def get_frozen_credentials(self) -> ReadOnlyCredentials:
         current = self._source()
-        if current is self._seen:
-            return self._frozen  # type: ignore[return-value]
+        last = self._last
+        if last is not None and last[0] is current:
+            return last[1]
         frozen = ReadOnlyCredentials(
             current.access_key_id, current.secret_access_key, current.session_token, None
         )
-        self._frozen, self._seen = frozen, current
+        self._last = (current, frozen)
         return frozen
 
-    @property  # type: ignore[override]
-    def access_key(self) -> str:
-        return self.get_frozen_credentials().access_key
+    # botocore declares the keys as plain attributes; here they are read-only views of the
+    # live credentials (nothing in botocore assigns them on a credentials object it was given).
 
-    @property  # type: ignore[override]
-    def secret_key(self) -> str:
-        return self.get_frozen_credentials().secret_key
+    @property
+    def access_key(self) -> str:  # type: ignore[override]  # read-only, see above
+        return self._source().access_key_id
 
-    @property  # type: ignore[override]
-    def token(self) -> str | None:
-        return self.get_frozen_credentials().token
+    @property
+    def secret_key(self) -> str:  # type: ignore[override]  # read-only, see above
+        return self._source().secret_access_key
+
+    @property
+    def token(self) -> str | None:  # type: ignore[override]  # read-only, see above
+        return self._source().session_token
 
     def __repr__(self) -> str:
         return f"LiveCredentials(method={self.method!r})"

@@ -31,7 +31,8 @@ CLIENT_CONFIG = Config(
     retries={"total_max_attempts": 1, "mode": "standard"},
     connect_timeout=10,
     read_timeout=20,
-    user_agent_appid="nbauth",
+    # botocore has taken user_agent_appid since 1.31; botocore-stubs' Config doesn't list it.
+    user_agent_appid="nbauth",  # type: ignore[call-arg]
 )
 
 _CLIENTS: dict[tuple[str, ...], Any] = {}

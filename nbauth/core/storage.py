@@ -144,7 +144,8 @@ class KeyringStorage:
         self.service = service
 
     def get(self, key: str) -> str | None:
-        return self._keyring.get_password(self.service, key)
+        value = self._keyring.get_password(self.service, key)
+        return value if isinstance(value, str) else None
 
     def set(self, key: str, value: str) -> None:
         self._keyring.set_password(self.service, key, value)

@@ -18,6 +18,7 @@ from ..core.log_redaction import install_redaction
 from ..errors import ConfigurationError, NoCredentialsError
 
 if TYPE_CHECKING:
+    import requests
     from requests_oauthlib import OAuth2Session
 
     from ..auth import Auth
@@ -56,10 +57,12 @@ def oauth2_session(auth: Auth | None = None, *, token: str = "access") -> OAuth2
             **({"expires_at": expires_at} if expires_at else {}),
         }
 
-    class NbauthOAuth2Session(OAuth2Session):  # type: ignore[misc]
+    class NbauthOAuth2Session(OAuth2Session):
         """requests-oauthlib's session; nbauth supplies (and refreshes) its token."""
 
-        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        def request(
+            self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+        ) -> requests.Response:
             self.token = current_token()
             return super().request(method, url, *args, **kwargs)
 

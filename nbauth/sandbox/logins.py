@@ -20,6 +20,7 @@ Supported keys:
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -139,7 +140,7 @@ class LoginVerifier:
                     kind="oidc",
                     issuer=issuer,
                     client_ids=provider.client_ids,
-                    jwks_uri=lambda issuer=issuer: self._jwks.jwks_uri(issuer),
+                    jwks_uri=functools.partial(self._jwks.jwks_uri, issuer),
                 )
         raise _refuse(MSG_UNSUPPORTED)
 

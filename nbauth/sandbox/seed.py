@@ -50,7 +50,7 @@ EXPLICIT_AUTH_FLOWS = [
     "ALLOW_CUSTOM_AUTH",
 ]
 # One attempt: the sandbox's own calls must not silently consume injected faults.
-_NO_RETRIES = {"mode": "standard", "total_max_attempts": 1}
+_NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 
 def aws_client(service: str, endpoint_url: str, region: str, *, signed: bool = True) -> Any:
@@ -62,13 +62,13 @@ def aws_client(service: str, endpoint_url: str, region: str, *, signed: bool = T
             region_name=region,
             aws_access_key_id=FAKE_ADMIN_KEY,
             aws_secret_access_key=FAKE_ADMIN_KEY,
-            config=Config(retries=_NO_RETRIES),
+            config=_NO_RETRIES,
         )
     return boto3.session.Session().client(
         service,
         endpoint_url=endpoint_url,
         region_name=region,
-        config=Config(signature_version=UNSIGNED, retries=_NO_RETRIES),
+        config=_NO_RETRIES.merge(Config(signature_version=UNSIGNED)),
     )
 
 

@@ -142,12 +142,11 @@ class JwksCache:
         """
         with self._url_lock(url):
             entry = self._entries.get(url)
-            now = self._clock()
-            fresh = entry is not None and now - entry.fetched_at < self._ttl
-            if fresh and refresh and not_before is not None and entry.fetched_at > not_before:
-                return entry.document
-            if fresh and not refresh:
-                return entry.document
+            if entry is not None and self._clock() - entry.fetched_at < self._ttl:
+                if not refresh:
+                    return entry.document
+                if not_before is not None and entry.fetched_at > not_before:
+                    return entry.document
             try:
                 document = self._fetch(url)
             except Exception as exc:  # network, HTTP status, JSON: all mean "no keys"

@@ -115,7 +115,8 @@ def create_app(oidc: OidcRealm, managed: ManagedLoginRealm | None, *, cookie_nam
             end_session = server.validate_endpoint_request("end_session")
         except OAuth2Error as error:
             return html(
-                message_page("Sign-out refused", error.description or error.error, ok=False), 400
+                message_page("Sign-out refused", error.description or str(error.error), ok=False),
+                400,
             )
         response = server.create_endpoint_response("end_session", end_session)
         return response or html(
@@ -146,7 +147,7 @@ def _add_oidc_routes(app: Flask, realm: OidcRealm, server: RealmAuthorizationSer
     app.add_url_rule("/.well-known/openid-configuration", "discovery", lambda: jsonify(document))
     app.add_url_rule("/jwks", "jwks", lambda: jsonify(realm.key.public_jwks))
     app.add_url_rule("/authorize", "authorize", page.handle, methods=["GET", "POST"])
-    app.add_url_rule("/token", "token", server.create_token_response, methods=["POST"])
+    app.add_url_rule("/token", "token", server.token_response, methods=["POST"])
     app.add_url_rule(
         "/device_authorization",
         "device_authorization",

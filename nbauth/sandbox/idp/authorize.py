@@ -120,9 +120,7 @@ class AuthorizationPage:
 
     def _respond(self, grant: Any, principal: Any) -> Response:
         """Authlib issues the code (or ``access_denied`` when ``principal`` is None)."""
-        return self.server.create_authorization_response(
-            request=grant.request, grant_user=principal, grant=grant
-        )
+        return self.server.authorization_response(grant, principal)
 
     def _page(
         self,
@@ -150,7 +148,7 @@ class AuthorizationPage:
     def _error(self, error: OAuth2Error) -> Response:
         """Redirect the error to the client when its redirect URI is known, else show it."""
         if error.redirect_uri:
-            response = self.server.handle_error_response(None, error)
+            response = self.server.error_response(error)
             if self._add_issuer and response.location:
                 response.location = add_params_to_uri(response.location, {"iss": self.realm.issuer})
             return response

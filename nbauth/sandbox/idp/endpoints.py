@@ -25,6 +25,7 @@ from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 from authlib.oauth2.rfc8628 import DEVICE_CODE_GRANT_TYPE
 from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint as _DeviceAuthorizationEndpoint
+from authlib.oidc.core import UserInfo
 from authlib.oidc.core import UserInfoEndpoint as _UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint as _EndSessionEndpoint
 
@@ -57,13 +58,14 @@ class DeviceAuthorizationEndpoint(_DeviceAuthorizationEndpoint):
         """The server's realm."""
         return self.server.realm
 
-    @property  # type: ignore[override]
-    def EXPIRES_IN(self) -> int:
+    # Authlib's class constants, read live from the realm instead (never assigned).
+    @property
+    def EXPIRES_IN(self) -> int:  # type: ignore[override]  # read-only, see above
         """Device-code lifetime, read live."""
         return self.realm.lifetimes.device_code
 
-    @property  # type: ignore[override]
-    def INTERVAL(self) -> int:
+    @property
+    def INTERVAL(self) -> int:  # type: ignore[override]  # read-only, see above
         """Polling interval, read live."""
         return self.realm.lifetimes.device_poll_interval
 
@@ -150,9 +152,9 @@ class UserInfoEndpoint(_UserInfoEndpoint):
         super().__init__(resource_protector=resource_protector)
         self.realm = realm
 
-    def generate_user_info(self, user: Principal, scope: str) -> dict[str, Any]:
+    def generate_user_info(self, user: Principal, scope: str) -> UserInfo:
         """The realm's userinfo for this principal."""
-        return self.realm.userinfo(user, scope)
+        return UserInfo(self.realm.userinfo(user, scope))
 
     def get_issuer(self) -> str:
         """The realm's issuer."""

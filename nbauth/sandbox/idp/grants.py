@@ -24,7 +24,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749 import TokenMixin, grants
 from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc8628 import DeviceCodeGrant as _DeviceCodeGrant
@@ -122,8 +122,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = _ALL_CLIENT_AUTH
     INCLUDE_NEW_REFRESH_TOKEN = True
 
-    def authenticate_refresh_token(self, refresh_token: str) -> TokenRecord | None:
-        """The record of an active, unexpired refresh token."""
+    # Authlib answers None with invalid_grant; its stubs type the result as never None.
+    def authenticate_refresh_token(self, refresh_token: str) -> TokenRecord | None:  # type: ignore[override]
+        """The record of an active, unexpired refresh token (None: unknown or expired)."""
         return _realm(self).store.find_refresh(refresh_token)
 
     def authenticate_user(self, refresh_token: TokenRecord) -> Principal:
@@ -133,16 +134,17 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             raise InvalidGrantError("The refresh token was already used.")
         return refresh_token.principal
 
-    def issue_token(self, user: Principal, refresh_token: TokenRecord) -> dict[str, Any]:
+    def issue_token(self, user: Principal, refresh_token: TokenMixin) -> dict[str, Any]:
         """New tokens; a new refresh token only when the realm rotates them."""
-        scope = self.request.payload.scope or refresh_token.get_scope()
+        payload = self.request.payload
+        scope = (payload.scope if payload is not None else None) or refresh_token.get_scope()
         return self.generate_token(
             user=user,
             scope=scope,
             include_refresh_token=_realm(self).ROTATE_REFRESH_TOKENS,
         )
 
-    def revoke_old_credential(self, refresh_token: TokenRecord) -> None:
+    def revoke_old_credential(self, refresh_token: TokenMixin) -> None:
         """Nothing left to do: :meth:`authenticate_user` retired it."""
 
 

@@ -16,7 +16,7 @@ import hmac
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -169,11 +169,11 @@ class Client(ClientMixin):
         """The client id."""
         return self.client_id
 
-    def get_default_redirect_uri(self) -> str | None:
-        """None: requests must name their ``redirect_uri`` (OpenID Connect requires it)."""
-        return None
+    def get_default_redirect_uri(self) -> str:
+        """None (empty): requests must name their ``redirect_uri`` (OpenID Connect requires it)."""
+        return ""
 
-    def get_allowed_scope(self, scope: str | None) -> str:
+    def get_allowed_scope(self, scope: Collection[str] | str | None) -> str:
         """The requested scopes this client may have, in request order."""
         if not scope:
             return ""
@@ -230,9 +230,9 @@ class AuthorizationCode(AuthorizationCodeMixin):
     origin: str = field(default_factory=lambda: uuid.uuid4().hex)
     used: bool = False
 
-    def get_redirect_uri(self) -> str | None:
-        """The ``redirect_uri`` of the authorization request."""
-        return self.redirect_uri
+    def get_redirect_uri(self) -> str:
+        """The ``redirect_uri`` of the authorization request ("" when it named none)."""
+        return self.redirect_uri or ""
 
     def get_scope(self) -> str:
         """Granted scope."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from authlib.oidc.core import OpenIDCode, OpenIDToken
+from authlib.oidc.core import OpenIDCode, OpenIDToken, UserInfo
 
 if TYPE_CHECKING:
     from joserfc.jwk import KeySet
@@ -55,9 +55,9 @@ class _RealmIdToken:
             **self.realm.id_token_client_claims(client),
         }
 
-    def generate_user_info(self, user: Principal, scope: str) -> dict[str, Any]:
+    def generate_user_info(self, user: Principal, scope: str) -> UserInfo:
         """The realm's claims about the principal for this scope."""
-        return self.realm.id_token_claims(user, scope)
+        return UserInfo(self.realm.id_token_claims(user, scope))
 
 
 class IdTokenOnCode(_RealmIdToken, OpenIDCode):

@@ -15,7 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc9207 import IssuerParameter
+from flask import Response, request
 from joserfc import jws
 
 from .endpoints import (
@@ -42,9 +44,31 @@ class RealmAuthorizationServer(AuthorizationServer):
         self.realm = realm
         self.scopes_supported = list(realm.scopes)
 
-    def query_client(self, client_id: str) -> Client | None:
+    # Authlib answers None with invalid_client; its stubs type the result as never None.
+    def query_client(self, client_id: str) -> Client | None:  # type: ignore[override]
         """The realm's client, or None."""
         return self.realm.client(client_id)
+
+    # Authlib's answers are typed ``object`` (each framework builds its own); Flask's are
+    # ``flask.Response``.
+
+    def token_response(self) -> Response:
+        """The token endpoint's answer to the current request."""
+        return _flask_response(self.create_token_response())
+
+    def authorization_response(self, grant: Any, principal: Any) -> Response:
+        """The code (or ``access_denied`` when ``principal`` is None) for ``grant``."""
+        return _flask_response(
+            self.create_authorization_response(
+                request=grant.request, grant_user=principal, grant=grant
+            )
+        )
+
+    def error_response(self, error: OAuth2Error) -> Response:
+        """``error`` sent back to the client (a redirect when its redirect URI is known)."""
+        return _flask_response(
+            self.handle_error_response(self.create_oauth2_request(request), error)
+        )
 
     def save_token(self, token: dict[str, Any], request: Any) -> None:
         """Record a token response; it belongs to the grant it came from (``origin``)."""
@@ -106,13 +130,21 @@ def build_server(
     server.register_grant(RefreshTokenGrant, [IdTokenOnGrant(realm)])
     if device_flow:
         server.register_grant(DeviceCodeGrant, [IdTokenOnGrant(realm)])
-        server.register_endpoint(DeviceAuthorizationEndpoint)
+        # Authlib's own way to add it, though its stubs type the argument as an Endpoint
+        # (which its DeviceAuthorizationEndpoint doesn't subclass).
+        server.register_endpoint(DeviceAuthorizationEndpoint)  # type: ignore[arg-type]
     server.register_endpoint(revocation_endpoint)
     protector = ResourceProtector()
     protector.register_token_validator(AccessTokenValidator(realm))
-    server.register_endpoint(UserInfoEndpoint(realm, protector))
+    server.register_endpoint(UserInfoEndpoint(realm, protector))  # type: ignore[arg-type]  # as above
     if end_browser_session is not None:
         server.register_endpoint(EndSessionEndpoint(realm, end_browser_session))
     if issuer_parameter:
         server.register_extension(_Issuer(realm.issuer))
     return server
+
+
+def _flask_response(value: object) -> Response:
+    if not isinstance(value, Response):  # pragma: no cover - Authlib's Flask server builds them
+        raise TypeError(f"Authlib answered with a {type(value).__name__}, not a Flask response")
+    return value

@@ -42,8 +42,12 @@ class UserPoolControls:
     """
 
     _user_pool: StrictUserPool
-    user_pool_id: str
     client: Callable[..., Any]
+
+    @property
+    def user_pool_id(self) -> str:
+        """The sandbox user pool's id (``Sandbox`` provides it)."""
+        raise NotImplementedError
 
     # -- triggers --------------------------------------------------------------
     def set_trigger(self, name: str, fn: TriggerFn | None, *, version: str = "1") -> None:
