@@ -5,9 +5,9 @@ The sign-in and self-service operations (``InitiateAuth``, ``RespondToAuthChalle
 Amplify's. For apps whose client has a secret, ``SECRET_HASH`` is added wherever Cognito wants
 it (``nbauth.user_pool_client_secret``).
 
-It also speaks the small refresh contract of :class:`~nbauth.oidc.token_provider.OIDCTokenProvider`
-(``spec``, ``refresh_response``, ``tokens_after_refresh``, ``verify_tokens``, ``revoke``), so a
-user-pool session refreshes with the same engine as an OIDC one.
+It implements :class:`~nbauth.oidc.token_client.TokenClient` (``spec``, ``verify_tokens``,
+``refresh_response``, ``tokens_after_refresh``, ``revoke``), so a user-pool session refreshes,
+persists and signs out with the same token provider as an OIDC one.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..aws.error_mapping import map_aws_error
@@ -29,14 +30,15 @@ from ..errors import (
     NotAuthorizedError,
     ServiceError,
 )
-from ..oidc.client import ProviderSpec
-from ..oidc.discovery import ProviderMetadata
 from ..oidc.token_verification import JWKSCache, TokenVerifier
 from ..oidc.tokens import OIDCTokens
 from ..oidc.transport import new_session
 from .secret_hash import secret_hash
 
-__all__ = ["UserPoolClient", "check_client_metadata"]
+__all__ = ["USER_POOL_PROVIDER", "UserPoolClient", "UserPoolSpec", "check_client_metadata"]
+
+#: The provider name of a user-pool session (events, status, the stored session record).
+USER_POOL_PROVIDER = "userPool"
 
 
 def check_client_metadata(metadata: Mapping[str, Any] | None) -> dict[str, str] | None:
@@ -57,6 +59,27 @@ def check_client_metadata(metadata: Mapping[str, Any] | None) -> dict[str, str] 
     return dict(metadata)
 
 
+@dataclass(frozen=True)
+class UserPoolSpec:
+    """Who a user pool's app client is: a :class:`~nbauth.oidc.token_client.ClientSpec`."""
+
+    region: str
+    user_pool_id: str
+    client_id: str
+    logins_key: str | None = None
+    name: str = USER_POOL_PROVIDER
+
+    @property
+    def issuer(self) -> str:
+        """The ``iss`` of the pool's tokens."""
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def cognito(self) -> bool:
+        """User-pool access tokens are JWTs with ``token_use``; they are verified too."""
+        return True
+
+
 class UserPoolClient:
     """Calls of one user pool's app client."""
 
@@ -72,18 +95,19 @@ class UserPoolClient:
         self.client_id = config.user_pool_client_id
         self._client_secret = config.user_pool_client_secret
         self.clock = clock
-        issuer = f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
-        self.spec = ProviderSpec(
-            name="userPool",
-            issuer=issuer,
+        self._spec = UserPoolSpec(
+            region=self.region,
+            user_pool_id=self.user_pool_id,
             client_id=self.client_id,
             logins_key=config.user_pool_logins_key,
-            cognito=True,
-            kind="cognito",
         )
         self._verifier: TokenVerifier | None = None
         self._refresh_not_offered = False
         self._lock = threading.Lock()
+
+    @property
+    def spec(self) -> UserPoolSpec:
+        return self._spec
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -151,7 +175,7 @@ class UserPoolClient:
         self.verifier.verify(tokens.access_token, token_use="access")
         return decoded
 
-    # -- the refresh contract of OIDCTokenProvider ----------------------------------------
+    # -- the rest of TokenClient ----------------------------------------------------------
 
     def refresh_response(
         self, refresh_token: str, previous: OIDCTokens | None = None
@@ -197,9 +221,7 @@ class UserPoolClient:
                 ClientSecret=self._client_secret,
             )
         except AuthError as exc:
-            # Emulators answer an unimplemented operation with a bare 5xx; the fallback is an
-            # equivalent call, so a 5xx here also means "use REFRESH_TOKEN_AUTH from now on".
-            if _not_offered(exc) or isinstance(exc, ServiceError):
+            if _not_offered(exc):
                 self._refresh_not_offered = True
                 raise _NotOffered from None
             raise
@@ -212,35 +234,33 @@ class UserPoolClient:
         self.verify_tokens(tokens)
         return tokens
 
-    def revoke(self, token: str, hint: str = "refresh_token") -> bool:
+    def revoke(self, token: str) -> bool:
         """``RevokeToken`` for a refresh token."""
         self.call(
             "RevokeToken", Token=token, ClientId=self.client_id, ClientSecret=self._client_secret
         )
         return True
 
-    @property
-    def metadata(self) -> ProviderMetadata:
-        return ProviderMetadata(issuer=self.spec.issuer, token_endpoint="", jwks_uri="")
-
 
 class _NotOffered(Exception):
     """The endpoint has no GetTokensFromRefreshToken."""
 
 
-_NOT_OFFERED_CODES = {
-    "UnknownOperationException",
-    "InvalidAction",
-    "NotImplemented",
-    "UnsupportedOperation",
-}
+#: Error codes with which an endpoint says it has no such operation (AWS's JSON protocol answers
+#: ``UnknownOperationException``; query-style and emulated endpoints the others).
+_NOT_OFFERED_CODES = frozenset(
+    {"UnknownOperationException", "InvalidAction", "NotImplemented", "UnsupportedOperation"}
+)
 
 
 def _not_offered(exc: AuthError) -> bool:
-    """Does this error say the endpoint lacks the operation (older regions, emulators)?"""
-    if exc.name in _NOT_OFFERED_CODES:
-        return True
-    return "not implemented" in exc.message.lower() or "not been implemented" in exc.message
+    """Does this error say the endpoint lacks the operation (older regions, emulators)?
+
+    By code, or by kind: emulators (moto in server mode) answer an operation they don't
+    implement with a bare HTTP 500, which maps to :class:`ServiceError`. The fallback is an
+    equivalent call, so a 5xx here also means "use ``REFRESH_TOKEN_AUTH`` from now on".
+    """
+    return exc.name in _NOT_OFFERED_CODES or isinstance(exc, ServiceError)
 
 
 def _username(tokens: OIDCTokens | None) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,8 +43,8 @@ class ProviderMetadata:
 
     def require(self, endpoint: str, flow: str) -> str:
         """The endpoint ``flow`` needs, or a :class:`DiscoveryError` naming it."""
-        value = getattr(self, endpoint)
-        if not value:
+        value = getattr(self, endpoint, None)
+        if not isinstance(value, str) or not value:
             raise DiscoveryError(
                 f"{self.issuer} does not offer {flow}: its discovery document has no {endpoint}.",
                 f"Use a provider (or an app client) with {flow} enabled, or another sign-in flow.",
@@ -89,7 +90,9 @@ class ProviderMetadata:
         )
 
 
-def discover(issuer: str, session: requests.Session, *, clock=time.time) -> ProviderMetadata:
+def discover(
+    issuer: str, session: requests.Session, *, clock: Callable[[], float] = time.time
+) -> ProviderMetadata:
     """The metadata of ``issuer`` (cached for an hour per process)."""
     now = clock()
     with _lock:

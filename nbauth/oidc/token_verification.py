@@ -52,7 +52,7 @@ class JWKSCache:
     def _fetch(self) -> KeySet:
         document = json_request(self._session, "GET", self.jwks_uri, "fetching the JWKS")
         try:
-            keys = KeySet.import_key_set(document)  # type: ignore[arg-type]
+            keys: KeySet = KeySet.import_key_set(document)  # type: ignore[arg-type]
         except (JoseError, ValueError, TypeError, KeyError) as exc:
             raise TokenVerificationError(
                 f"The JWKS at {self.jwks_uri} is not a valid key set.", underlying=exc
