@@ -9,7 +9,6 @@ Jupyter or IPython). Authlib's ``OAuth2Session`` and joserfc are the engine; thi
 imported only when a flow needs it.
 """
 
+from ..core.session_record import session_storage_key
 
-def session_storage_key(issuer: str, client_id: str) -> str:
-    """Where a signed-in user's refresh token is kept in the storage backend."""
-    return f"nbauth.oidc.{issuer}.{client_id}"
+__all__ = ["session_storage_key"]

@@ -1,4 +1,4 @@
-"""The token provider of a user signed in through an OIDC flow: it refreshes itself.
+"""The token provider of a signed-in user (OIDC or user pool): it refreshes itself.
 
 Tokens live in a :class:`~nbauth.core.refresh.Refreshable` (the same engine as the AWS
 credentials), so they are refreshed with the refresh token ahead of expiry, in the background,
@@ -7,24 +7,28 @@ once however many threads ask. Rules (invariant 3, "nothing is lost"):
 * a rotated refresh token is stored (memory and storage backend) before anything else, so a
   failure later in the refresh cannot strand the session;
 * tokens are cleared only on ``invalid_grant`` (revoked, expired, reused refresh token); network
-  errors, 5xx and garbage answers keep the current tokens, which serve until they expire.
+  errors, 5xx and garbage answers keep the current tokens, which serve until they expire;
+* the stored record is deleted on ``invalid_grant`` only if it still holds the refused token
+  (another process may have stored a newer one meanwhile).
+
+The client is any :class:`~nbauth.oidc.token_client.TokenClient`; what is stored is a
+:class:`~nbauth.core.session_record.SessionRecord`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from ..core.refresh import Refreshable, RefreshPolicy
+from ..core.refresh import Refreshable, RefreshPolicy, RefreshStatus
+from ..core.session_record import SessionRecord
 from ..core.storage import KeyValueStorage
 from ..core.values import AuthTokens
 from ..errors import InvalidGrantError
-from . import session_storage_key
-from .client import OIDCClient
+from .token_client import TokenClient
 from .tokens import OIDCTokens
 
 __all__ = ["OIDCTokenProvider"]
@@ -33,11 +37,11 @@ log = logging.getLogger("nbauth.oidc")
 
 
 class OIDCTokenProvider:
-    """A :class:`~nbauth.TokenProvider` backed by one OIDC sign-in."""
+    """A :class:`~nbauth.TokenProvider` backed by one sign-in through ``client``."""
 
     def __init__(
         self,
-        client: OIDCClient,
+        client: TokenClient,
         tokens: OIDCTokens | None,
         *,
         refresh_token: str | None = None,
@@ -51,7 +55,6 @@ class OIDCTokenProvider:
     ) -> None:
         self.client = client
         self.storage = storage
-        self.storage_key = session_storage_key(client.spec.issuer, client.spec.client_id)
         self.logins_key = client.spec.logins_key
         self._emit = emit
         self._on_refreshed = on_refreshed
@@ -77,23 +80,26 @@ class OIDCTokenProvider:
         cls, storage: KeyValueStorage, issuer: str, client_id: str
     ) -> str | None:
         """The refresh token a previous session left in ``storage``, if any."""
-        raw = storage.get(session_storage_key(issuer, client_id))
-        if not raw:
-            return None
-        try:
-            token = json.loads(raw).get("refresh_token")
-        except (ValueError, AttributeError):
-            return None
-        return token if isinstance(token, str) and token else None
+        record = SessionRecord.load(storage, issuer, client_id)
+        return record.refresh_token if record is not None else None
 
     @property
     def engine(self) -> Refreshable[OIDCTokens]:
         return self._engine
 
     @property
+    def provider_name(self) -> str:
+        """The provider's name (``spec.name``: a configured OIDC provider, or ``userPool``)."""
+        return self.client.spec.name
+
+    @property
     def current(self) -> OIDCTokens | None:
-        """The tokens held now (possibly stale), without refreshing."""
+        """The tokens held now if still usable (possibly stale), without refreshing."""
         return self._engine.peek()
+
+    def status(self) -> RefreshStatus:
+        """The refresh engine's snapshot (state, deadlines, failures); no token in it."""
+        return self._engine.status()
 
     def get_tokens(self, *, force_refresh: bool = False) -> AuthTokens | None:
         """The user's tokens, refreshed first if expired (or ``force_refresh``)."""
@@ -103,7 +109,7 @@ class OIDCTokenProvider:
     # -- refreshing ----------------------------------------------------------------------
 
     def _refresh(self) -> OIDCTokens | None:
-        previous = self._engine._value  # the engine's own, even if expired (None: restored)
+        previous = self._engine.latest()  # even if expired (None: a restored session)
         refresh_token = self._refresh_token
         if not refresh_token:
             return None
@@ -144,18 +150,28 @@ class OIDCTokenProvider:
         """The provider refused the refresh token for good: drop everything."""
         log.info("The identity provider rejected the refresh token; signing out locally")
         with self._lock:
-            self._refresh_token = None
-        self.storage.remove(self.storage_key)
+            refused, self._refresh_token = self._refresh_token, None
+        stored = self._stored_record()
+        if stored is not None and stored.refresh_token == refused:
+            stored.remove(self.storage)  # only the record of the refused token (invariant 8)
         self._engine.reset()
         if self._on_invalidated is not None:
             self._on_invalidated()
 
     # -- persistence and sign-out --------------------------------------------------------
 
+    def _record(self, refresh_token: str) -> SessionRecord:
+        spec = self.client.spec
+        return SessionRecord(spec.issuer, spec.client_id, spec.name, refresh_token)
+
+    def _stored_record(self) -> SessionRecord | None:
+        spec = self.client.spec
+        return SessionRecord.load(self.storage, spec.issuer, spec.client_id, provider=spec.name)
+
     def _persist(self) -> None:
-        if self._refresh_token:
-            record = {"provider": self.client.spec.name, "refresh_token": self._refresh_token}
-            self.storage.set(self.storage_key, json.dumps(record))
+        token = self._refresh_token
+        if token:
+            self._record(token).save(self.storage)
 
     def sign_out(self, *, revoke: bool = True) -> bool:
         """Forget the tokens; revoke the refresh token at the IdP (RFC 7009) when possible.
@@ -175,7 +191,7 @@ class OIDCTokenProvider:
                 )
         with self._lock:
             self._refresh_token = None
-        self.storage.remove(self.storage_key)
+        self._record(token or "").remove(self.storage)  # whatever it holds: the user signs out
         self._engine.close()
         self._engine.reset()
         return revoked
@@ -185,5 +201,6 @@ class OIDCTokenProvider:
 
     def __repr__(self) -> str:
         return (
-            f"OIDCTokenProvider(provider={self.client.spec.name!r}, state={self._engine.state!r})"
+            f"OIDCTokenProvider(provider={self.provider_name!r}, "
+            f"state={self._engine.state.value!r})"
         )

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from nbauth.core.refresh import RefreshPolicy
+from nbauth.core.refresh import RefreshPolicy, RefreshState
+from nbauth.core.session_record import SessionRecord
 from nbauth.core.storage import MemoryStorage
 from nbauth.core.values import AuthTokens
 from nbauth.errors import (
@@ -28,7 +29,7 @@ from nbauth.oidc.client import ProviderSpec
 from nbauth.oidc.token_provider import OIDCTokenProvider
 from nbauth.oidc.tokens import OIDCTokens
 from nbauth.oidc.transport import oauth_error
-from tests.fakes import FakeClock
+from tests.support.fakes import FakeClock
 
 ISSUER = "https://idp.example.com/realms/team"
 CLIENT_ID = "nbauth-notebook"
@@ -189,6 +190,17 @@ def test_repr_holds_no_token(h: Harness) -> None:
     assert "refresh-secret-1" not in repr(h.provider.current)
 
 
+def test_status_provider_name_and_the_stored_token_are_public(h: Harness) -> None:
+    status = h.provider.status()
+    assert status.state is RefreshState.FRESH
+    assert status.name == "tokens"
+    assert h.provider.provider_name == "corp"
+    assert "state='fresh'" in repr(h.provider)
+    stored = OIDCTokenProvider.stored_refresh_token(h.storage, ISSUER, CLIENT_ID)
+    assert stored == "refresh-secret-1"
+    assert OIDCTokenProvider.stored_refresh_token(h.storage, ISSUER, "other-client") is None
+
+
 # -- refreshing ------------------------------------------------------------------------------------
 
 
@@ -278,6 +290,18 @@ def test_invalid_grant_drops_the_session_everywhere(h: Harness) -> None:
     assert h.provider.current is None
     assert h.provider.get_tokens() is None
     assert h.client.refreshed_with == ["refresh-secret-1"]  # nothing left to refresh with
+
+
+def test_invalid_grant_keeps_a_record_that_holds_a_newer_token(h: Harness) -> None:
+    """Invariant 8: another process rotated the token meanwhile; its record stays."""
+    SessionRecord(ISSUER, CLIENT_ID, "corp", "refresh-secret-other").save(h.storage)
+    h.client.outcomes = [oauth_error("invalid_grant", "token revoked", "Token refresh")]
+    h.to_refresh_time()
+
+    h.provider.get_tokens()
+
+    assert h.invalidated == 1
+    assert h.stored() == {"provider": "corp", "refresh_token": "refresh-secret-other"}
 
 
 def test_the_call_that_meets_invalid_grant_does_not_hand_out_the_dropped_tokens(
