@@ -8,16 +8,23 @@ first use if ``configure()`` was never called).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .auth import Auth
 from .core.logins import LoginsProvider
 from .core.protocols import CredentialsProvider, TokenProvider
 from .core.storage import KeyValueStorage
-from .core.values import AuthSession, AWSCredentials, FederateToIdentityPoolResult
+from .core.values import AuthSession, AWSCredentials, FederateToIdentityPoolResult, SignInResult
 
 if TYPE_CHECKING:
     import boto3
+
+    from .cognito.account import ResetPasswordResult, SignUpResult
+    from .config import AuthConfig
+    from .integrations.requests_auth import BearerTokenAuth
+    from .oidc.authorization_code import RedirectSignIn
+    from .oidc.rfc8628 import DeviceCodeSignIn
 
 __all__ = [
     "boto3_session",
@@ -28,6 +35,7 @@ __all__ = [
     "confirm_sign_in",
     "confirm_sign_up",
     "current_auth",
+    "current_credentials",
     "federate_to_identity_pool",
     "fetch_auth_session",
     "fetch_user_attributes",
@@ -48,12 +56,12 @@ _default_lock = threading.Lock()
 
 
 def configure(
-    config: Any = None,
+    config: AuthConfig | Mapping[str, Any] | str | None = None,
     *,
     token_provider: TokenProvider | None = None,
     credentials_provider: CredentialsProvider | None = None,
     storage: KeyValueStorage | None = None,
-    client_metadata_provider: Any = None,
+    client_metadata_provider: Callable[[], Mapping[str, str]] | None = None,
     **overrides: Any,
 ) -> Auth:
     """Configure nbauth (Amplify's ``Amplify.configure``) and return the default :class:`Auth`.
@@ -92,13 +100,15 @@ def configured_auth() -> Auth | None:
 
 def current_auth() -> Auth:
     """The default :class:`Auth`, configuring it from the environment on first use."""
+    global _default
     auth = _default
     if auth is not None:
         return auth
     with _default_lock:
-        if _default is None:
-            globals()["_default"] = Auth(None)
-        return _default  # type: ignore[return-value]
+        auth = _default
+        if auth is None:
+            auth = _default = Auth(None)
+        return auth
 
 
 def federate_to_identity_pool(
@@ -145,67 +155,134 @@ def sign_out(*, global_sign_out: bool = False) -> None:
     current_auth().sign_out(global_sign_out=global_sign_out)
 
 
-def sign_in(username: str, password: str | None = None, **kwargs: Any) -> Any:
+def sign_in(
+    username: str,
+    password: str | None = None,
+    *,
+    auth_flow: str = "USER_SRP_AUTH",
+    client_metadata: Mapping[str, str] | None = None,
+) -> SignInResult:
     """See :meth:`Auth.sign_in`."""
-    return current_auth().sign_in(username, password, **kwargs)
+    return current_auth().sign_in(
+        username, password, auth_flow=auth_flow, client_metadata=client_metadata
+    )
 
 
-def confirm_sign_in(challenge_response: str, **kwargs: Any) -> Any:
+def confirm_sign_in(
+    challenge_response: str,
+    *,
+    client_metadata: Mapping[str, str] | None = None,
+    user_attributes: Mapping[str, str] | None = None,
+    friendly_device_name: str | None = None,
+) -> SignInResult:
     """See :meth:`Auth.confirm_sign_in`."""
-    return current_auth().confirm_sign_in(challenge_response, **kwargs)
+    return current_auth().confirm_sign_in(
+        challenge_response,
+        client_metadata=client_metadata,
+        user_attributes=user_attributes,
+        friendly_device_name=friendly_device_name,
+    )
 
 
-def sign_up(username: str, password: str, **kwargs: Any) -> Any:
+def sign_up(
+    username: str,
+    password: str,
+    *,
+    user_attributes: Mapping[str, str] | None = None,
+    validation_data: Mapping[str, str] | None = None,
+    client_metadata: Mapping[str, str] | None = None,
+) -> SignUpResult:
     """See :meth:`Auth.sign_up`."""
-    return current_auth().sign_up(username, password, **kwargs)
+    return current_auth().sign_up(
+        username,
+        password,
+        user_attributes=user_attributes,
+        validation_data=validation_data,
+        client_metadata=client_metadata,
+    )
 
 
-def confirm_sign_up(username: str, code: str, **kwargs: Any) -> Any:
+def confirm_sign_up(
+    username: str, code: str, *, client_metadata: Mapping[str, str] | None = None
+) -> SignUpResult:
     """See :meth:`Auth.confirm_sign_up`."""
-    return current_auth().confirm_sign_up(username, code, **kwargs)
+    return current_auth().confirm_sign_up(username, code, client_metadata=client_metadata)
 
 
-def resend_sign_up_code(username: str, **kwargs: Any) -> Any:
+def resend_sign_up_code(
+    username: str, *, client_metadata: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """See :meth:`Auth.resend_sign_up_code`."""
-    return current_auth().resend_sign_up_code(username, **kwargs)
+    return current_auth().resend_sign_up_code(username, client_metadata=client_metadata)
 
 
-def reset_password(username: str, **kwargs: Any) -> Any:
+def reset_password(
+    username: str, *, client_metadata: Mapping[str, str] | None = None
+) -> ResetPasswordResult:
     """See :meth:`Auth.reset_password`."""
-    return current_auth().reset_password(username, **kwargs)
+    return current_auth().reset_password(username, client_metadata=client_metadata)
 
 
-def confirm_reset_password(username: str, new_password: str, code: str, **kwargs: Any) -> Any:
+def confirm_reset_password(
+    username: str,
+    new_password: str,
+    code: str,
+    *,
+    client_metadata: Mapping[str, str] | None = None,
+) -> ResetPasswordResult:
     """See :meth:`Auth.confirm_reset_password`."""
-    return current_auth().confirm_reset_password(username, new_password, code, **kwargs)
+    return current_auth().confirm_reset_password(
+        username, new_password, code, client_metadata=client_metadata
+    )
 
 
-def get_current_user() -> Any:
+def get_current_user() -> dict[str, Any]:
     """See :meth:`Auth.get_current_user`."""
     return current_auth().get_current_user()
 
 
-def fetch_user_attributes() -> Any:
+def fetch_user_attributes() -> dict[str, str]:
     """See :meth:`Auth.fetch_user_attributes`."""
     return current_auth().fetch_user_attributes()
 
 
-def update_user_attributes(user_attributes: Any, **kwargs: Any) -> Any:
+def update_user_attributes(
+    user_attributes: Mapping[str, str],
+    *,
+    client_metadata: Mapping[str, str] | None = None,
+) -> dict[str, dict[str, Any]]:
     """See :meth:`Auth.update_user_attributes`."""
-    return current_auth().update_user_attributes(user_attributes, **kwargs)
+    return current_auth().update_user_attributes(user_attributes, client_metadata=client_metadata)
 
 
-def sign_in_with_device_code(*, provider: str | None = None, scopes: Any = None) -> Any:
+def sign_in_with_device_code(
+    *, provider: str | None = None, scopes: list[str] | tuple[str, ...] | None = None
+) -> DeviceCodeSignIn:
     """See :meth:`Auth.sign_in_with_device_code`."""
     return current_auth().sign_in_with_device_code(provider=provider, scopes=scopes)
 
 
-def sign_in_with_redirect(**kwargs: Any) -> Any:
-    """See :meth:`Auth.sign_in_with_redirect` (same keyword arguments)."""
-    return current_auth().sign_in_with_redirect(**kwargs)
+def sign_in_with_redirect(
+    *,
+    provider: str | None = None,
+    custom_state: str | None = None,
+    mode: str = "loopback",
+    scopes: list[str] | tuple[str, ...] | None = None,
+    timeout: float = 300.0,
+    redirect_uri: str | None = None,
+) -> RedirectSignIn:
+    """See :meth:`Auth.sign_in_with_redirect`."""
+    return current_auth().sign_in_with_redirect(
+        provider=provider,
+        custom_state=custom_state,
+        mode=mode,
+        scopes=scopes,
+        timeout=timeout,
+        redirect_uri=redirect_uri,
+    )
 
 
-def requests_auth(*, token: str = "access", auth: Auth | None = None) -> Any:
+def requests_auth(*, token: str = "access", auth: Auth | None = None) -> BearerTokenAuth:
     """A ``requests`` auth sending the signed-in user's ``"access"`` or ``"id"`` token.
 
     Tokens are refreshed as needed; a 401 makes it refresh once and resend. Example::
