@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -35,6 +36,8 @@ class BearerTokenAuth(AuthBase):
         self._auth = auth
         self._kind = token
         self._retry_on_401 = retry_on_401
+        # The resent requests: a 401 to one of these is final.
+        self._resent: weakref.WeakSet[requests.PreparedRequest] = weakref.WeakSet()
 
     def _token(self, force_refresh: bool = False) -> str:
         tokens = self._auth.fetch_auth_session(force_refresh=force_refresh).tokens
@@ -56,15 +59,14 @@ class BearerTokenAuth(AuthBase):
 
     def _on_response(self, response: requests.Response, **kwargs: Any) -> requests.Response:
         request = response.request
-        if response.status_code != 401 or getattr(request, "_nbauth_retried", False):
+        if response.status_code != 401 or request in self._resent:
             return response
         response.content  # noqa: B018 - release the connection before resending
         response.close()
         retry = request.copy()
-        retry._nbauth_retried = True  # type: ignore[attr-defined]
+        self._resent.add(retry)
         retry.headers["Authorization"] = f"Bearer {self._token(force_refresh=True)}"
-        connection = response.connection
-        return connection.send(retry, **kwargs)  # type: ignore[no-any-return]
+        return response.connection.send(retry, **kwargs)
 
     def __repr__(self) -> str:
         return f"BearerTokenAuth(token={self._kind!r})"
