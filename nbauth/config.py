@@ -301,7 +301,10 @@ def load_config(config: Any = None, **overrides: Any) -> AuthConfig:
     ):
         if value is None:
             continue
-        own_region = pattern.match(value).group(1)  # type: ignore[union-attr]
+        match = pattern.match(value)
+        if match is None:  # _str() has checked the form already
+            continue
+        own_region = match.group(1)
         if region is None:
             region, region_from = own_region, f"auth.{key}"
         elif own_region != region:

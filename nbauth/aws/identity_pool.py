@@ -55,7 +55,8 @@ class IdentityPoolClient:
         """Call ``method`` with the non-empty ``params``; errors become typed AuthErrors."""
         kwargs = {k: dict(v) if isinstance(v, Mapping) else v for k, v in params.items() if v}
         try:
-            return getattr(self.client, method)(**kwargs)  # type: ignore[no-any-return]
+            response: dict[str, Any] = getattr(self.client, method)(**kwargs)  # boto3: a dict
+            return response
         except Exception as exc:
             raise map_aws_error(exc, operation) from None
 

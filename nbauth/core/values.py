@@ -73,7 +73,7 @@ class AWSCredentials:
             self.expires_at,
         ) == (other.access_key_id, other.secret_access_key, other.session_token, other.expires_at)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable: __eq__ compares values
 
     def __repr__(self) -> str:
         exp = self.expiration.isoformat() if self.expiration else None
@@ -141,7 +141,10 @@ class AuthTokens:
     @property
     def federation_token(self) -> JWT:
         """The token an identity pool accepts: the ID token, else the access token."""
-        return self.id_token or self.access_token  # type: ignore[return-value]
+        token = self.id_token or self.access_token
+        if token is None:  # __init__ refuses this; only a later assignment could get here
+            raise InvalidTokenError("AuthTokens has neither an access_token nor an id_token.")
+        return token
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -150,7 +153,7 @@ class AuthTokens:
             and self.id_token == other.id_token
         )
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable: __eq__ compares values
 
     def __repr__(self) -> str:
         return f"AuthTokens(access_token={self.access_token!r}, id_token={self.id_token!r})"

@@ -13,6 +13,7 @@ from .tokens import Lifetimes
 from .triggers import TRIGGER_NAMES, TriggerFn
 
 if TYPE_CHECKING:
+    from ..seed import SeededResources
     from .layer import StrictUserPool
 
 __all__ = ["TRIGGER_NAMES", "UserPoolControls"]
@@ -42,6 +43,7 @@ class UserPoolControls:
     """
 
     _user_pool: StrictUserPool
+    _resources: SeededResources
     client: Callable[..., Any]
 
     @property
@@ -198,12 +200,12 @@ class UserPoolControls:
     @property
     def secret_client_id(self) -> str:
         """The confidential app client (has a secret; same flows as the public one)."""
-        return str(self._resources.secret_client_id)  # type: ignore[attr-defined]
+        return self._resources.secret_client_id
 
     @property
     def secret_client_secret(self) -> str:
         """The confidential app client's secret."""
-        return str(self._resources.secret_client_secret)  # type: ignore[attr-defined]
+        return self._resources.secret_client_secret
 
     # -- tokens ------------------------------------------------------------------------
     def set_user_pool_token_lifetimes(
