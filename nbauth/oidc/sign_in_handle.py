@@ -11,13 +11,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import AuthError, SignInCancelledError, SignInTimeoutError
 
 __all__ = ["FINAL_STATUSES", "SignInHandle"]
 
 log = logging.getLogger("nbauth.oidc")
+
+H = TypeVar("H", bound="SignInHandle")
 
 #: Statuses after which nothing changes any more.
 FINAL_STATUSES = frozenset({"signed_in", "denied", "expired", "cancelled", "timed_out", "failed"})
@@ -33,7 +35,7 @@ class SignInHandle:
         self._done = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._callbacks: list[Callable[[SignInHandle], None]] = []
+        self._callbacks: list[Callable[[Any], None]] = []
 
     @property
     def done(self) -> bool:
@@ -44,7 +46,7 @@ class SignInHandle:
         """Set once the flow is cancelled or timed out: a polling thread waits on it."""
         return self._stop
 
-    def on_done(self, callback: Callable[[SignInHandle], None]) -> None:
+    def on_done(self: H, callback: Callable[[H], None]) -> None:
         """Call ``callback(handle)`` once the flow ends (at once if it already has)."""
         with self._lock:
             if not self._done.is_set():
