@@ -104,7 +104,9 @@ class CredentialsPipeline:
                 authenticated=login is not None,
                 force_refresh=True,
             )
-            return None if result is None else Fetched(result.credentials, result.identity_id, login)
+            return (
+                None if result is None else Fetched(result.credentials, result.identity_id, login)
+            )
         if not self.config.identity_pool_id:
             return None
         if login is None:

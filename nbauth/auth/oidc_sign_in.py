@@ -33,7 +33,19 @@ class OIDCSignIn:
     def sign_in_with_device_code(
         self, *, provider: str | None = None, scopes: list[str] | tuple[str, ...] | None = None
     ) -> DeviceCodeSignIn:
-        """See :meth:`nbauth.Auth.sign_in_with_device_code`."""
+        """Start an RFC 8628 device-code sign-in; returns at once with the code to show.
+
+        The handle has ``user_code``, ``verification_uri``, ``verification_uri_complete``,
+        ``expires_at``, ``status``, ``wait(timeout)`` and ``cancel()``. Polling runs off the
+        calling thread; once the user approves, the ID token is verified, the user is signed
+        in and AWS credentials follow the tokens.
+
+        Example::
+
+            handle = auth.sign_in_with_device_code()
+            print("Open", handle.verification_uri_complete, "and enter", handle.user_code)
+            handle.wait(timeout=600)
+        """
         from ..oidc.rfc8628 import start_device_code
 
         self._host.check_can_sign_in()
@@ -57,7 +69,22 @@ class OIDCSignIn:
         timeout: float = 300.0,
         redirect_uri: str | None = None,
     ) -> RedirectSignIn:
-        """See :meth:`nbauth.Auth.sign_in_with_redirect`."""
+        """Start an authorization-code + PKCE sign-in; returns a handle with the ``url``.
+
+        ``provider`` names an OIDC provider from ``nbauth.oidc_providers``, or — with Cognito
+        managed login configured in ``auth.oauth`` — a social provider (``"Google"``,
+        ``"Facebook"``, ``"Amazon"``, ``"Apple"``, ``"COGNITO"`` or a custom name), sent as
+        Cognito's ``identity_provider``. ``mode`` is ``"loopback"`` (a one-shot listener on
+        127.0.0.1), ``"jupyter"`` (the Jupyter server's ``/nbauth/callback``, for Binder and
+        JupyterHub) or ``"paste"`` (call ``handle.complete(final_url)``). ``custom_state``
+        comes back in the ``customOAuthState`` event.
+
+        Example::
+
+            handle = auth.sign_in_with_redirect(provider="Google", custom_state="/reports")
+            webbrowser.open(handle.url)
+            handle.wait(timeout=300)
+        """
         from ..oidc.authorization_code import start_redirect
 
         self._host.check_can_sign_in()
@@ -153,7 +180,9 @@ def _unknown_provider(
             f"{len(known)} providers and nbauth.default_provider is not set.",
             "Pass provider=... or set nbauth.default_provider.",
         )
-    no_device = "" if redirect or not managed_login else "; Cognito managed login has no device flow"
+    no_device = (
+        "" if redirect or not managed_login else "; Cognito managed login has no device flow"
+    )
     return ConfigurationError(
         f"Unknown provider {name!r} (nbauth.oidc_providers: {', '.join(known) or 'none'}"
         f"{no_device}).",

@@ -67,17 +67,16 @@ class SessionControl:
             policy=policy,
             clock=clock,
             on_refreshed=self._user_refreshed,
-            on_invalidated=lambda user: self.apply(SessionLost(user)),
+            on_invalidated=self._user_invalidated,
         )
 
     @property
     def state(self) -> State:
         return self._state
 
-    def apply(
-        self, action: Action, effect: Callable[[State], None] | None = None
-    ) -> State:
-        """Make one transition: the new state, its effects (under the lock), then its event."""
+    def apply(self, action: Action, effect: Callable[[State], None] | None = None) -> State:
+        """Make one transition: the new state, its effects (under the lock), then its event.
+        Returns the state it left."""
         with self.lock:
             before = self._state
             state, event = next_state(before, action)
@@ -88,7 +87,7 @@ class SessionControl:
                 effect(state)
         if event is not None:
             self.emit(event.name, event.data, event.message)
-        return state
+        return before
 
     def restore(self, user: UserSession, provider: str) -> None:
         """Start signed in as a user restored from storage (no event: nothing happened now)."""
@@ -120,6 +119,9 @@ class SessionControl:
         self.waiter.track(handle)
 
     # -- the signed-in user's tokens -----------------------------------------------------
+
+    def _user_invalidated(self, user: UserSession) -> None:
+        self.apply(SessionLost(user))
 
     def _user_refreshed(self, user: UserSession) -> None:
         state = self._state

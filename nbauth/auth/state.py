@@ -1,17 +1,16 @@
 """The session state machine: four frozen states and every transition in one function.
 
-=================  ============================  ===============  ==============================
-from               action                        to               event (Hub ``auth``)
-=================  ============================  ===============  ==============================
-SignedOut, Guest   ``SignIn(user, ...)``         SignedIn         ``signedIn``
-SignedIn           ``SignOut()``                 SignedOut        ``signedOut``
-SignedIn           ``SessionLost(user)``         SignedOut        — (the token source already
-                                                                  sent ``tokenRefresh_failure``)
-SignedOut, Guest,  ``Federate(source)``          Federated        ``federatedToIdentityPool``
-Federated
-Federated          ``ClearFederation()``         SignedOut        ``federationToIdentityPoolCleared``
-SignedOut          ``GuestCredentials()``        Guest            —
-=================  ============================  ===============  ==============================
+================  =======================  =========  ===================================
+from              action                   to         event (Hub ``auth``)
+================  =======================  =========  ===================================
+SignedOut, Guest  ``SignIn(user, ...)``    SignedIn   ``signedIn``
+SignedIn          ``SignOut()``            SignedOut  ``signedOut``
+SignedIn          ``SessionLost(user)``    SignedOut  — (the user's token source already
+                                                      sent ``tokenRefresh_failure``)
+any but SignedIn  ``Federate(source)``     Federated  ``federatedToIdentityPool``
+Federated         ``ClearFederation()``    SignedOut  ``federationToIdentityPoolCleared``
+SignedOut         ``GuestCredentials()``   Guest      —
+================  =======================  =========  ===================================
 
 Any other (state, action) pair is refused with :class:`~nbauth.errors.InvalidStateError` (or
 :class:`~nbauth.errors.UserAlreadyAuthenticatedError`), with Amplify's wording, and the state
@@ -27,7 +26,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from ..errors import InvalidStateError, UserAlreadyAuthenticatedError
 from .token_sources import FederationTokenSource, UserTokenSource
@@ -90,7 +89,7 @@ class Federated:
     name = "federated"
 
 
-State = Union[SignedOut, Guest, SignedIn, Federated]
+State = SignedOut | Guest | SignedIn | Federated
 
 
 # -- actions -----------------------------------------------------------------------------
@@ -129,7 +128,7 @@ class GuestCredentials:
     pass
 
 
-Action = Union[SignIn, SignOut, SessionLost, Federate, ClearFederation, GuestCredentials]
+Action = SignIn | SignOut | SessionLost | Federate | ClearFederation | GuestCredentials
 
 
 @dataclass(frozen=True)
@@ -201,9 +200,7 @@ def transition(state: State, action: Action) -> tuple[State, Event | None]:
                 "There is no federation to the identity pool to clear.",
                 "Call federate_to_identity_pool() first; check auth.state.",
             )
-        return SignedOut(), Event(
-            "federationToIdentityPoolCleared", None, "Federation cleared"
-        )
+        return SignedOut(), Event("federationToIdentityPoolCleared", None, "Federation cleared")
     if isinstance(action, GuestCredentials):
         return (Guest(), None) if isinstance(state, SignedOut) else (state, None)
     raise TypeError(f"unknown action {action!r}")  # pragma: no cover - exhaustive above

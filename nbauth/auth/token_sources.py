@@ -91,8 +91,7 @@ class UserTokenSource:
         if key is None:
             if not jwt.issuer:
                 raise InvalidTokenError(
-                    "The token has no 'iss' claim, so nbauth cannot tell which provider issued "
-                    "it.",
+                    "The token has no 'iss' claim, so nbauth cannot tell which provider issued it.",
                     "Return an ID token from your token provider, or federate with an explicit "
                     "provider.",
                 )

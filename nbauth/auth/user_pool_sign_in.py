@@ -98,6 +98,18 @@ class UserPoolSignInService:
         auth_flow: str,
         client_metadata: Mapping[str, str] | None,
     ) -> SignInResult:
+        """Sign in to the user pool (Amplify's ``signIn``).
+
+        ``auth_flow``: ``USER_SRP_AUTH`` (default; the password never leaves the kernel),
+        ``USER_PASSWORD_AUTH``, ``CUSTOM_WITH_SRP`` or ``CUSTOM_WITHOUT_SRP``. When
+        ``next_step["sign_in_step"]`` is not ``"DONE"``, answer with :meth:`confirm_sign_in`.
+
+        Example::
+
+            result = auth.sign_in("ada", password, client_metadata={"source": "notebook"})
+            if result.next_step["sign_in_step"] == "CONFIRM_SIGN_IN_WITH_TOTP_CODE":
+                auth.confirm_sign_in("123456")
+        """
         self._host.check_can_sign_in()
         result, tokens = self._sign_in_flow().start(
             username, password, auth_flow=auth_flow, client_metadata=self.metadata(client_metadata)
@@ -112,6 +124,9 @@ class UserPoolSignInService:
         user_attributes: Mapping[str, str] | None,
         friendly_device_name: str | None,
     ) -> SignInResult:
+        """Answer the pending challenge (Amplify's ``confirmSignIn``): a new password, an
+        SMS/email/TOTP code, ``"TOTP"``/``"SMS"``/``"EMAIL"`` to pick an MFA type, the TOTP
+        code of a new authenticator (MFA setup), or a custom challenge's answer."""
         result, tokens = self._sign_in_flow().confirm(
             challenge_response,
             client_metadata=self.metadata(client_metadata),
@@ -156,6 +171,7 @@ class UserPoolSignInService:
         validation_data: Mapping[str, str] | None,
         client_metadata: Mapping[str, str] | None,
     ) -> SignUpResult:
+        """Amplify's ``signUp``; ``validation_data``/``client_metadata`` reach pre sign-up."""
         return self.account().sign_up(
             username,
             password,
@@ -167,6 +183,7 @@ class UserPoolSignInService:
     def confirm_sign_up(
         self, username: str, code: str, *, client_metadata: Mapping[str, str] | None
     ) -> SignUpResult:
+        """Amplify's ``confirmSignUp``."""
         return self.account().confirm_sign_up(
             username, code, client_metadata=self.metadata(client_metadata)
         )
@@ -174,6 +191,7 @@ class UserPoolSignInService:
     def resend_sign_up_code(
         self, username: str, *, client_metadata: Mapping[str, str] | None
     ) -> dict[str, Any]:
+        """Amplify's ``resendSignUpCode``."""
         return self.account().resend_sign_up_code(
             username, client_metadata=self.metadata(client_metadata)
         )
@@ -181,6 +199,7 @@ class UserPoolSignInService:
     def reset_password(
         self, username: str, *, client_metadata: Mapping[str, str] | None
     ) -> ResetPasswordResult:
+        """Amplify's ``resetPassword``."""
         return self.account().reset_password(
             username, client_metadata=self.metadata(client_metadata)
         )
@@ -193,6 +212,7 @@ class UserPoolSignInService:
         *,
         client_metadata: Mapping[str, str] | None,
     ) -> ResetPasswordResult:
+        """Amplify's ``confirmResetPassword``."""
         return self.account().confirm_reset_password(
             username, new_password, code, client_metadata=self.metadata(client_metadata)
         )

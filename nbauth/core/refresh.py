@@ -63,7 +63,7 @@ class RefreshPolicy:
     backoff_max_seconds: float = 60.0
 
     def backoff(self, failures: int, rnd: float) -> float:
-        delay = min(self.backoff_max_seconds, self.backoff_base_seconds * (2 ** (failures - 1)))
+        delay = min(self.backoff_max_seconds, self.backoff_base_seconds * 2.0 ** (failures - 1))
         return delay * (0.5 + rnd / 2)
 
 
