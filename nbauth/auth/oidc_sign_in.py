@@ -111,7 +111,7 @@ class OIDCSignIn:
                     "Sign-in with redirect failed",
                 )
 
-        handle.on_done(report)  # type: ignore[arg-type]
+        handle.on_done(report)
         self._host.track_pending(handle)
         return handle
 
