@@ -34,6 +34,9 @@ class SessionState(str, Enum):
     SIGNED_IN = "signed_in"
     FEDERATED = "federated"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 @dataclass(frozen=True)
 class PendingSignInStatus:

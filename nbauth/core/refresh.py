@@ -75,6 +75,9 @@ class RefreshState(str, Enum):
     STALE = "stale"
     EXPIRED = "expired"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 @dataclass(frozen=True)
 class RefreshStatus:
