@@ -86,7 +86,8 @@ def make_widget(auth: nbauth.Auth) -> Iterator[Callable[..., LoginWidget]]:
     for widget in made:
         widget.close()
         assert widget.wait_idle(10)
-        assert widget._ticker is None or not widget._ticker.is_alive()
+        ticker = widget.countdown_thread
+        assert ticker is None or not ticker.is_alive()
 
 
 @pytest.fixture
@@ -170,7 +171,7 @@ def assert_no_secret(widget: LoginWidget, secrets: set[str]) -> None:
 
 
 def html_values(widget: LoginWidget) -> list[str]:
-    return [p.value for p in widget._parts() if isinstance(p, ipywidgets.HTML)]
+    return [p.value for p in widget.parts() if isinstance(p, ipywidgets.HTML)]
 
 
 def countdown_seconds(widget: LoginWidget) -> int:
@@ -280,7 +281,7 @@ def test_cancel_works_while_polling(fast_sb, auth, make_widget, device_codes):
     assert widget.mode == "sign_in"
     assert widget.status_text == "Sign-in cancelled."
     assert widget.user_code.value == "" and widget.countdown.value == ""
-    wait_for(lambda: widget._ticker is None, "the countdown thread to stop")
+    wait_for(lambda: widget.countdown_thread is None, "the countdown thread to stop")
     polls = handle.polls
     time.sleep(1.3)  # the poller stopped: no poll after the cancel
     assert handle.polls == polls and auth.state == "signed_out"
@@ -525,18 +526,33 @@ def test_federation_is_shown_and_cleared(aws_env, auth, make_widget):
 # -- lifecycle --------------------------------------------------------------------------------
 
 
-def test_close_unsubscribes_stops_threads_and_cancels(fast_sb, auth, make_widget):
+def test_close_unsubscribes_stops_threads_and_cancels(fast_sb, auth, make_widget, monkeypatch):
+    subscribed: list[str] = []  # channels the widget listens on, through the public API
+    listen = auth.hub.listen
+
+    def recording_listen(channel: str, callback: Callable[..., Any]) -> Callable[[], None]:
+        unsubscribe = listen(channel, callback)
+        subscribed.append(channel)
+
+        def recorded() -> None:
+            subscribed.remove(channel)
+            unsubscribe()
+
+        return recorded
+
+    monkeypatch.setattr(auth.hub, "listen", recording_listen)
     widget = make_widget()
+    assert subscribed == ["auth"]
     widget.device_button.click()
     assert widget.wait_idle(20)
     handle = widget.device_handle
-    ticker = widget._ticker
+    ticker = widget.countdown_thread
     assert ticker is not None and ticker.is_alive()
-    ids = {p.model_id for p in widget._parts()} | {widget.model_id}
+    ids = {p.model_id for p in widget.parts()} | {widget.model_id}
     widget.close()
     assert handle.status == "cancelled"
     assert not ticker.is_alive()
-    assert not auth.hub._listeners.get("auth")
+    assert subscribed == []
     assert not ids & set(_instances)
     widget.close()  # idempotent
     auth.hub.dispatch("auth", "signedIn", {"username": "x"})  # nobody listens any more
