@@ -23,6 +23,7 @@ _EXPORTS = {
     # module-level API (a default Auth)
     "configure": "api",
     "current_auth": "api",
+    "configured_auth": "api",
     "federate_to_identity_pool": "api",
     "clear_federation_to_identity_pool": "api",
     "fetch_auth_session": "api",
@@ -86,6 +87,7 @@ __all__ = [
     "FileStorage",
     "Hub",
     "KeyringStorage",
+    "LoginWidget",
     "LoginsProvider",
     "MemoryStorage",
     "RefreshPolicy",
@@ -94,6 +96,7 @@ __all__ = [
     "boto3_session",
     "clear_federation_to_identity_pool",
     "configure",
+    "configured_auth",
     "confirm_reset_password",
     "confirm_sign_in",
     "confirm_sign_up",
@@ -107,6 +110,7 @@ __all__ = [
     "get_current_user",
     "hub",
     "integrations",
+    "load_ipython_extension",
     "requests_auth",
     "resend_sign_up_code",
     "reset_password",
@@ -115,6 +119,8 @@ __all__ = [
     "sign_in_with_redirect",
     "sign_out",
     "sign_up",
+    "token_provider",
+    "unload_ipython_extension",
     "update_user_attributes",
 ]
 
@@ -142,6 +148,7 @@ if TYPE_CHECKING:
         boto3_session,
         clear_federation_to_identity_pool,
         configure,
+        configured_auth,
         confirm_reset_password,
         confirm_sign_in,
         confirm_sign_up,
@@ -177,3 +184,9 @@ if TYPE_CHECKING:
         SignInResult,
     )
     from .events import Hub, hub
+    from .notebook.extension import (
+        load_ipython_extension,
+        token_provider,
+        unload_ipython_extension,
+    )
+    from .notebook.widget import LoginWidget
