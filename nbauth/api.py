@@ -7,6 +7,7 @@ first use if ``configure()`` was never called).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -56,7 +57,7 @@ _default_lock = threading.Lock()
 
 
 def configure(
-    config: AuthConfig | Mapping[str, Any] | str | None = None,
+    config: AuthConfig | Mapping[str, Any] | str | os.PathLike[str] | None = None,
     *,
     token_provider: TokenProvider | None = None,
     credentials_provider: CredentialsProvider | None = None,

@@ -19,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import os
 import random as _random
 import time
 from collections.abc import Callable, Mapping
@@ -69,7 +70,7 @@ class Auth(UserPoolAPI):
 
     def __init__(
         self,
-        config: AuthConfig | Mapping[str, Any] | str | None = None,
+        config: AuthConfig | Mapping[str, Any] | str | os.PathLike[str] | None = None,
         *,
         token_provider: TokenProvider | None = None,
         credentials_provider: CredentialsProvider | None = None,
