@@ -37,6 +37,7 @@ import pytest
 
 from tests.browser.jupyterlab import JupyterLab
 from tests.browser.screenshots import ARTIFACTS, save_pages
+from tests.support.sandbox_fixtures import *  # noqa: F403
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("NBAUTH_CHROMIUM", "/usr/bin/chromium")

@@ -10,24 +10,17 @@ import pytest
 
 import nbauth
 from nbauth.core.storage import MemoryStorage
-from tests.aws_env import use_sandbox
+from tests.support.amplify_config import with_oidc_provider
+from tests.support.aws_env import use_sandbox
+from tests.support.hub_recorder import Recorder
+from tests.support.peer_fixtures import *  # noqa: F403
+from tests.support.sandbox_fixtures import *  # noqa: F403
 
 
 @pytest.fixture(autouse=True)
 def _aws_env(sb: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     """Point botocore at the sandbox through its own convention, with no ambient credentials."""
     use_sandbox(sb, monkeypatch, tmp_path)
-
-
-class Recorder:
-    """Collects Hub events on the auth channel."""
-
-    def __init__(self, hub: nbauth.Hub) -> None:
-        self.events: list[dict[str, Any]] = []
-        self.stop = hub.listen("auth", self.events.append)
-
-    def names(self) -> list[str]:
-        return [e["payload"]["event"] for e in self.events]
 
 
 @pytest.fixture
@@ -63,18 +56,6 @@ def nbauth_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     caplog.set_level(logging.DEBUG, logger="nbauth")
     caplog.set_level(logging.DEBUG, logger="botocore")
     return caplog
-
-
-def with_oidc_provider(
-    config: dict[str, Any], name: str, issuer: str, client_id: str, **extra: Any
-) -> dict[str, Any]:
-    """``config`` plus one provider in ``nbauth.oidc_providers`` (made the default)."""
-    nb = dict(config.get("nbauth", {}))
-    providers = {
-        **nb.get("oidc_providers", {}),
-        name: {"issuer": issuer, "client_id": client_id, **extra},
-    }
-    return {**config, "nbauth": {**nb, "oidc_providers": providers, "default_provider": name}}
 
 
 @pytest.fixture

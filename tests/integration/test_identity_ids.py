@@ -8,7 +8,7 @@ import pytest
 
 import nbauth
 from nbauth.errors import ServiceError
-from tests.fakes import FakeClock, run_in_threads
+from tests.support.fakes import FakeClock, run_in_threads
 
 
 def test_warm_start_costs_one_call(sb, make_auth, new_user, user_pool_provider, tmp_path):
@@ -58,7 +58,7 @@ def test_forbidden_cached_identity_is_replaced_once(sb, make_auth, new_user, use
     bobs = make_auth().federate_to_identity_pool(bob, user_pool_provider).identity_id
     auth = make_auth(storage=storage)
     # Poison the cache: Alice's slot holds Bob's identity ("Access to Identity … is forbidden").
-    key = auth._identity_pool().cache_key({user_pool_provider.logins_key: alice})
+    key = auth.identity_pool.cache_key({user_pool_provider.logins_key: alice})
     storage.set(key, bobs)
     sb.reset_calls()
     result = auth.federate_to_identity_pool(alice, user_pool_provider)
@@ -83,7 +83,7 @@ def test_transient_failure_keeps_the_cached_identity(sb, make_auth, new_user, us
     sb.fail_next("GetCredentialsForIdentity", code="InternalErrorException", status=500)
     with pytest.raises(ServiceError):
         make_auth(storage=storage).federate_to_identity_pool(alice, user_pool_provider)
-    key = make_auth()._identity_pool().cache_key({user_pool_provider.logins_key: alice})
+    key = make_auth().identity_pool.cache_key({user_pool_provider.logins_key: alice})
     assert storage.get(key) == first.identity_id
 
 

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Request, Response
 
 from nbauth.errors import CallbackValidationError, DiscoveryError
 from nbauth.oidc import discovery
-from tests.integration.conftest import with_oidc_provider
+from tests.support.amplify_config import with_oidc_provider
 
 
 class BrokenIssuer:

@@ -23,10 +23,10 @@ IDP_ENDPOINTS = ("discovery", "jwks", "authorize", "token", "device_authorizatio
 
 
 @pytest.fixture
-def fast_idp(idp_lifetimes):
+def fast_idp(sb):
     """The shared sandbox with a 1-second device polling interval (reset after the test)."""
-    idp_lifetimes.set_token_lifetimes(device_interval=1)
-    return idp_lifetimes
+    sb.set_token_lifetimes(device_interval=1)
+    return sb
 
 
 @pytest.fixture(scope="module")
@@ -164,8 +164,7 @@ def test_failed_refresh_keeps_the_valid_session(sb, make_auth):
     assert refreshed.tokens.id_token.to_string() != before.tokens.id_token.to_string()
 
 
-def test_expired_device_code(idp_lifetimes, make_auth):
-    sb = idp_lifetimes
+def test_expired_device_code(sb, make_auth):
     sb.set_token_lifetimes(device_code=2, device_interval=1)
     auth = make_auth()
     handle = auth.sign_in_with_device_code()
@@ -263,7 +262,7 @@ def test_no_secret_in_oidc_logs_events_or_reprs(sb, make_auth, caplog):
     handle = auth.sign_in_with_redirect(mode="paste")
     handle.complete(sb.sign_in_at(handle.url))
     session = auth.fetch_auth_session(force_refresh=True)
-    provider = auth._signed_in
+    provider = auth.signed_in_user
     current = provider.current
     secrets = {
         current.access_token,

@@ -8,7 +8,7 @@ import pytest
 
 import nbauth
 from nbauth.errors import ProviderTokenExpiredError, ServiceError, TooManyRequestsError
-from tests.fakes import FakeClock
+from tests.support.fakes import FakeClock
 
 
 def _federated(sb, make_auth, token, provider, **kwargs):
@@ -51,7 +51,7 @@ def test_outage_until_expiry_never_hands_out_expired_credentials(
     sb.set_credentials_lifetime(900)
     auth, clock, first, _ = _federated(sb, make_auth, token, user_pool_provider)
     sb.set_credentials_lifetime(3600)
-    storage_key = auth._identity_pool().cache_key({user_pool_provider.logins_key: token})
+    storage_key = auth.identity_pool.cache_key({user_pool_provider.logins_key: token})
     sb.set_down("GetCredentialsForIdentity")
     try:
         clock.advance(auth.credentials_engine.refresh_at - clock() + 1)

@@ -20,13 +20,13 @@ from nbauth.errors import (
     UserAlreadyAuthenticatedError,
     UserNotFoundError,
 )
-from tests.fakes import FakeClock
+from tests.support.fakes import FakeClock
 
 
 @pytest.fixture
-def up(user_pool_sb):
-    """The shared sandbox, its user pool reset after the test."""
-    return user_pool_sb
+def up(sb):
+    """The shared sandbox (its user pool is reset after the test, as all of it is)."""
+    return sb
 
 
 def _step(result) -> str:

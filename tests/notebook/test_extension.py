@@ -20,8 +20,7 @@ import nbauth.api as api
 from nbauth.notebook import extension
 from nbauth.notebook.live_session import LiveSession
 from nbauth.notebook.magics import NBAuthMagics
-
-from . import (
+from tests.support.notebook_shell import (
     assert_no_secret,
     cell,
     clean_shell,
@@ -75,7 +74,7 @@ def _assert_loaded_once(shell: InteractiveShell) -> None:
     bound = shell.magics_manager.magics["line"]["nbauth"]
     assert bound.__self__ is _magics(shell)[0]
     assert isinstance(shell.user_ns["nbauth_session"], LiveSession)
-    assert list(extension._extensions) == [id(shell)]
+    assert extension.extensions.shell_ids() == [id(shell)]
 
 
 def _assert_unloaded(shell: InteractiveShell) -> None:
@@ -84,7 +83,7 @@ def _assert_unloaded(shell: InteractiveShell) -> None:
     assert not _magics(shell)
     assert "nbauth" not in shell.magics_manager.magics["line"]
     assert "nbauth_session" not in shell.user_ns
-    assert not extension._extensions
+    assert not extension.extensions.shell_ids()
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -270,8 +269,8 @@ def test_at_exit_every_managed_auth_is_closed(
     sign_in(shell, sb)
     auth = nbauth.current_auth()
     assert auth.credentials_engine.timer_running
-    assert extension._atexit_registered
-    extension._close_all_at_exit()  # what atexit runs when the kernel process ends
+    assert extension.extensions.atexit_registered
+    extension.extensions.close_all()  # what atexit runs when the kernel process ends
     assert not auth.credentials_engine.timer_running
 
 
@@ -336,11 +335,12 @@ def test_interrupting_a_cell_that_waits_for_sign_in_cancels_the_sign_in(
     magic(shell, "login")
     auth = nbauth.current_auth()
     handle = auth.pending_sign_in
-    ext = extension._extensions[id(shell)]
+    ext = extension.extensions.get(shell)
+    assert ext is not None
     main = threading.main_thread().ident
 
     def interrupt_once_waiting() -> None:  # the kernel's interrupt button
-        wait_until(lambda: ext._waiting is not None)
+        wait_until(lambda: ext.waiting_for is not None)
         time.sleep(0.2)
         signal.pthread_kill(main, signal.SIGINT)
 

@@ -14,7 +14,14 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from . import AWS_KEY, JWT, USER_CODE, fast_device_flow, sandbox_env, write_config
+from tests.support.notebook_shell import (
+    AWS_KEY,
+    JWT,
+    USER_CODE,
+    fast_device_flow,
+    sandbox_env,
+    write_config,
+)
 
 
 def _text(outputs: list[Any]) -> str:

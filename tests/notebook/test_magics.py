@@ -16,8 +16,7 @@ import nbauth.api as api
 from nbauth.errors import ExpiredDeviceCodeError
 from nbauth.notebook.display import Code, Link, Message, error_message, mm_ss
 from nbauth.notebook.magics import SUBCOMMANDS, build_parser
-
-from . import clean_shell, line, magic, own_shell_instance, write_config
+from tests.support.notebook_shell import clean_shell, line, magic, own_shell_instance, write_config
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -256,7 +255,8 @@ def test_login_widget_option_shows_the_login_widget_and_unload_closes_it(
     magic(shell, f"config {write_config(sb, tmp_path / 'outputs.json')}")
     shown = magic(shell, "login --widget")
     _no_traceback(shown)
-    ext = extension._extensions[id(shell)]
+    ext = extension.extensions.get(shell)
+    assert ext is not None
     assert len(ext.widgets) == 1 and isinstance(ext.widgets[0], widget_module.LoginWidget)
     assert api._default.pending_sign_in is None  # the widget starts the sign-in itself
     widget = ext.widgets[0]

@@ -17,8 +17,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 import nbauth
 from nbauth.notebook import extension
-
-from . import (
+from tests.support.notebook_shell import (
     SIGN_IN_LINK,
     USER_CODE,
     Shown,
@@ -269,11 +268,12 @@ def test_interrupting_session_while_it_waits_cancels_the_sign_in(
     magic(shell, "login")
     auth = nbauth.current_auth()
     handle = auth.pending_sign_in
-    ext = extension._extensions[id(shell)]
+    ext = extension.extensions.get(shell)
+    assert ext is not None
     main = threading.main_thread().ident
 
     def interrupt_once_waiting() -> None:
-        wait_until(lambda: ext._waiting is not None)
+        wait_until(lambda: ext.waiting_for is not None)
         time.sleep(0.2)
         signal.pthread_kill(main, signal.SIGINT)  # the kernel's interrupt button
 

@@ -30,7 +30,7 @@ from nbauth.errors import ConfigurationError, InvalidParameterError
 from nbauth.notebook import widget_html
 from nbauth.notebook.widget import LoginWidget, login, provider_options
 from nbauth.oidc.client import OIDCClient
-from tests.aws_env import use_sandbox
+from tests.support.aws_env import use_sandbox
 
 HARD_CODED_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}\b|\b(white|black)\b|rgba?\(", re.I)
 
@@ -46,11 +46,10 @@ def aws_env(sb: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Any:
 
 
 @pytest.fixture
-def fast_sb(aws_env: Any) -> Iterator[Any]:
-    """The shared sandbox with a 1-second device polling interval (restored after)."""
+def fast_sb(aws_env: Any) -> Any:
+    """The shared sandbox with a 1-second device polling interval (reset after the test)."""
     aws_env.set_token_lifetimes(device_interval=1)
-    yield aws_env
-    aws_env.reset_token_lifetimes()
+    return aws_env
 
 
 @pytest.fixture
@@ -149,7 +148,7 @@ def issued_secrets(auth: nbauth.Auth, *, tokens: bool = True) -> set[str]:
             if jwt is not None:
                 found.add(jwt.to_string())
                 found.add(jwt.to_string().rsplit(".", 1)[1])  # the signature alone
-    current = getattr(auth._signed_in, "current", None)
+    current = getattr(auth.signed_in_user, "current", None)
     if current is not None:
         found |= {current.access_token, current.id_token or "", current.refresh_token or ""}
     credentials = session.credentials
@@ -366,8 +365,7 @@ def test_managed_login_provider_uses_cognito(aws_env, auth, make_widget):
 # -- user pool --------------------------------------------------------------------------------
 
 
-def test_user_pool_form_with_sms_mfa(user_pool_sb, aws_env, auth, make_widget):
-    sb = user_pool_sb
+def test_user_pool_form_with_sms_mfa(sb, aws_env, auth, make_widget):
     username = f"mfa-{uuid.uuid4().hex[:10]}"
     password = f"Pw-{uuid.uuid4().hex[:12]}!"
     sb.create_user(
@@ -410,8 +408,7 @@ def test_user_pool_form_with_sms_mfa(user_pool_sb, aws_env, auth, make_widget):
     assert_no_secret(widget, secrets)
 
 
-def test_user_pool_mfa_selection_and_wrong_password(user_pool_sb, aws_env, auth, make_widget):
-    sb = user_pool_sb
+def test_user_pool_mfa_selection_and_wrong_password(sb, aws_env, auth, make_widget):
     username = f"sel-{uuid.uuid4().hex[:10]}"
     password = f"Pw-{uuid.uuid4().hex[:12]}!"
     sb.create_user(

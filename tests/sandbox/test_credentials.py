@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import nbauth.sandbox as sandbox
+from tests.support.aws_clients import unsigned_client
 
 
 def _signed_in(sb: Any, identity: Any) -> tuple[str, dict[str, str]]:
@@ -69,9 +70,9 @@ def test_lifetime_is_honoured(sb: Any, identity: Any, lifetime: int) -> None:
     assert lifetime - 10 <= _seconds_left(credentials["Credentials"]) <= lifetime + 1
 
 
-def test_lifetime_at_start(make_unsigned_client: Any) -> None:
+def test_lifetime_at_start() -> None:
     with sandbox.start(credentials_lifetime=120) as short:
-        client = make_unsigned_client("cognito-identity", short.aws_endpoint_url)
+        client = unsigned_client("cognito-identity", short.aws_endpoint_url)
         guest = client.get_id(IdentityPoolId=short.identity_pool_id)["IdentityId"]
         answer = client.get_credentials_for_identity(IdentityId=guest)
         assert 110 <= _seconds_left(answer["Credentials"]) <= 121

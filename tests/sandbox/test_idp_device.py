@@ -29,8 +29,7 @@ def test_device_authorization_response(sb: Any, idp: Any) -> None:
     assert len(started["device_code"]) >= 40
 
 
-def test_pending_then_slow_down_then_approved(idp_lifetimes: Any, idp: Any) -> None:
-    sb = idp_lifetimes
+def test_pending_then_slow_down_then_approved(sb: Any, idp: Any) -> None:
     sb.set_token_lifetimes(device_interval=1)
     started = idp.start_device()
     assert started["interval"] == 1
@@ -72,8 +71,7 @@ def test_denied_is_access_denied(sb: Any, idp: Any) -> None:
         sb.approve_device_code(started["user_code"])  # already decided
 
 
-def test_expired_is_expired_token(idp_lifetimes: Any, idp: Any) -> None:
-    sb = idp_lifetimes
+def test_expired_is_expired_token(sb: Any, idp: Any) -> None:
     sb.set_token_lifetimes(device_code=1)
     started = idp.start_device()
     assert started["expires_in"] == 1

@@ -146,8 +146,7 @@ def test_default_lifetimes(idp: Any) -> None:
     assert token["expires_in"] == 3600
 
 
-def test_lifetimes_change_at_runtime(idp_lifetimes: Any, idp: Any) -> None:
-    sb = idp_lifetimes
+def test_lifetimes_change_at_runtime(sb: Any, idp: Any) -> None:
     sb.set_token_lifetimes(access=120, id=60, device_code=30, device_interval=2)
     token = idp.tokens()
     keys = idp.keys()
@@ -165,8 +164,7 @@ def test_lifetimes_change_at_runtime(idp_lifetimes: Any, idp: Any) -> None:
     assert idp.tokens()["expires_in"] == 3600
 
 
-def test_expired_access_tokens_are_refused(idp_lifetimes: Any, idp: Any) -> None:
-    sb = idp_lifetimes
+def test_expired_access_tokens_are_refused(sb: Any, idp: Any) -> None:
     sb.set_token_lifetimes(access=1)
     token = idp.tokens()
     assert _userinfo(sb, token["access_token"]).status_code == 200
@@ -175,8 +173,7 @@ def test_expired_access_tokens_are_refused(idp_lifetimes: Any, idp: Any) -> None
     assert idp.refresh(token["refresh_token"]).status_code == 200
 
 
-def test_refresh_tokens_expire(idp_lifetimes: Any, idp: Any) -> None:
-    sb = idp_lifetimes
+def test_refresh_tokens_expire(sb: Any, idp: Any) -> None:
     sb.set_token_lifetimes(refresh=1)
     token = idp.tokens()
     time.sleep(1.1)

@@ -17,18 +17,19 @@ import botocore.exceptions
 import pytest
 
 import nbauth.sandbox as sandbox
+from tests.support.aws_clients import unsigned_client
 
 
 def _sandbox_threads(port: int) -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith(f"nbauth-sandbox-{port}")]
 
 
-def test_context_manager_serves_then_releases_the_port(make_unsigned_client: Any) -> None:
+def test_context_manager_serves_then_releases_the_port() -> None:
     with sandbox.start(allow_guest=False) as sb:
         port = int(sb.aws_endpoint_url.rsplit(":", 1)[1])
         assert sb.aws_endpoint_url == f"http://127.0.0.1:{port}"
         assert sb.running
-        client = make_unsigned_client("cognito-identity", sb.aws_endpoint_url)
+        client = unsigned_client("cognito-identity", sb.aws_endpoint_url)
         with pytest.raises(client.exceptions.NotAuthorizedException, match="Unauthenticated"):
             client.get_id(IdentityPoolId=sb.identity_pool_id)  # guests refused here
         assert sb.config["auth"]["unauthenticated_identities_enabled"] is False
@@ -123,7 +124,7 @@ def test_invalid_arguments() -> None:
         sandbox.start(credentials_lifetime=0)
 
 
-def test_cli_serves_until_interrupted(tmp_path: Path, make_unsigned_client: Any) -> None:
+def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
     config_path = tmp_path / "amplify_outputs.json"
     with subprocess.Popen(
         [sys.executable, "-m", "nbauth.sandbox", "--write-config", str(config_path)],
@@ -145,7 +146,7 @@ def test_cli_serves_until_interrupted(tmp_path: Path, make_unsigned_client: Any)
             assert config["version"] == "1.3"
             assert json.loads(output[: output.index("\n}\n") + 2]) == config
             endpoint = output.split("export AWS_ENDPOINT_URL=", 1)[1].split()[0]
-            client = make_unsigned_client("cognito-identity", endpoint)
+            client = unsigned_client("cognito-identity", endpoint)
             assert client.get_id(IdentityPoolId=config["auth"]["identity_pool_id"])["IdentityId"]
             proc.send_signal(signal.SIGINT)
             assert proc.wait(timeout=20) == 0

@@ -28,8 +28,7 @@ def _sign_up(sb: Any, client: Any, username: str, password: str = "Pw-acct-123")
     )
 
 
-def test_sign_up_confirm_and_sign_in(user_pool_sb: Any, cognito_idp: Any) -> None:
-    sb = user_pool_sb
+def test_sign_up_confirm_and_sign_in(sb: Any, cognito_idp: Any) -> None:
     username = _new_name()
     result = _sign_up(sb, cognito_idp, username)
     assert result["UserConfirmed"] is False and result["UserSub"]
@@ -73,8 +72,7 @@ def test_sign_up_confirm_and_sign_in(user_pool_sb: Any, cognito_idp: Any) -> Non
     assert attributes["email_verified"] == "true"
 
 
-def test_confirmation_codes_expire_and_are_replaced(user_pool_sb: Any, cognito_idp: Any) -> None:
-    sb = user_pool_sb
+def test_confirmation_codes_expire_and_are_replaced(sb: Any, cognito_idp: Any) -> None:
     username = _new_name()
     _sign_up(sb, cognito_idp, username)
     first = sb.last_code(username)
@@ -99,8 +97,7 @@ def test_confirmation_codes_expire_and_are_replaced(user_pool_sb: Any, cognito_i
         cognito_idp.resend_confirmation_code(ClientId=sb.user_pool_client_id, Username="nobody-zz")
 
 
-def test_sign_up_password_policy_and_secret_client(user_pool_sb: Any, cognito_idp: Any) -> None:
-    sb = user_pool_sb
+def test_sign_up_password_policy_and_secret_client(sb: Any, cognito_idp: Any) -> None:
     with pytest.raises(cognito_idp.exceptions.InvalidPasswordException, match="not long enough"):
         _sign_up(sb, cognito_idp, _new_name(), password="abc")
     username = _new_name()
@@ -124,9 +121,8 @@ def test_sign_up_password_policy_and_secret_client(user_pool_sb: Any, cognito_id
 
 
 def test_forgot_and_confirm_forgot_password(
-    user_pool_sb: Any, cognito_idp: Any, pool_user: UserFactory
+    sb: Any, cognito_idp: Any, pool_user: UserFactory
 ) -> None:
-    sb = user_pool_sb
     username, password = pool_user(email_verified="true")
     details = cognito_idp.forgot_password(ClientId=sb.user_pool_client_id, Username=username)
     assert details["CodeDeliveryDetails"]["AttributeName"] == "email"
@@ -164,9 +160,8 @@ def test_forgot_and_confirm_forgot_password(
 
 
 def test_update_and_verify_email_and_change_password(
-    user_pool_sb: Any, cognito_idp: Any, pool_user: UserFactory
+    sb: Any, cognito_idp: Any, pool_user: UserFactory
 ) -> None:
-    sb = user_pool_sb
     username, password = pool_user(email_verified="true")
     access = sb.user_pool_tokens(username, password)["AccessToken"]
     result = cognito_idp.update_user_attributes(

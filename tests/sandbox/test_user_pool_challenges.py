@@ -32,8 +32,7 @@ def _answer(sb: Any, client: Any, step: dict[str, Any], username: str, **answers
     )
 
 
-def test_new_password_required(user_pool_sb: Any, cognito_idp: Any) -> None:
-    sb = user_pool_sb
+def test_new_password_required(sb: Any, cognito_idp: Any) -> None:
     username = f"up-new-{uuid.uuid4().hex[:8]}"
     sb.create_user(
         username, temporary_password="Temp-pass-1", attributes={"email": "n@example.com"}
@@ -57,9 +56,8 @@ def test_new_password_required(user_pool_sb: Any, cognito_idp: Any) -> None:
 
 @pytest.mark.parametrize(("factor", "channel"), [("sms", "sms"), ("email", "email")])
 def test_sms_and_email_codes(
-    user_pool_sb: Any, cognito_idp: Any, pool_user: UserFactory, factor: str, channel: str
+    sb: Any, cognito_idp: Any, pool_user: UserFactory, factor: str, channel: str
 ) -> None:
-    sb = user_pool_sb
     username, password = pool_user(phone_number=PHONE)
     sb.set_mfa("OPTIONAL")
     sb.set_user_mfa(username, **{factor: True})
@@ -81,8 +79,7 @@ def test_sms_and_email_codes(
     assert done["AuthenticationResult"]["AccessToken"]
 
 
-def test_software_token_mfa(user_pool_sb: Any, cognito_idp: Any, pool_user: UserFactory) -> None:
-    sb = user_pool_sb
+def test_software_token_mfa(sb: Any, cognito_idp: Any, pool_user: UserFactory) -> None:
     username, password = pool_user()
     sb.set_mfa("ON")
     secret = sb.set_user_mfa(username, totp=True)
@@ -97,8 +94,7 @@ def test_software_token_mfa(user_pool_sb: Any, cognito_idp: Any, pool_user: User
     assert done["AuthenticationResult"]["IdToken"]
 
 
-def test_select_mfa_type(user_pool_sb: Any, cognito_idp: Any, pool_user: UserFactory) -> None:
-    sb = user_pool_sb
+def test_select_mfa_type(sb: Any, cognito_idp: Any, pool_user: UserFactory) -> None:
     username, password = pool_user(phone_number=PHONE)
     sb.set_mfa("OPTIONAL")
     secret = sb.set_user_mfa(username, sms=True, totp=True)
@@ -121,8 +117,7 @@ def test_select_mfa_type(user_pool_sb: Any, cognito_idp: Any, pool_user: UserFac
     assert _sign_in(sb, cognito_idp, username, password)["ChallengeName"] == "SMS_MFA"
 
 
-def test_mfa_setup(user_pool_sb: Any, cognito_idp: Any, pool_user: UserFactory) -> None:
-    sb = user_pool_sb
+def test_mfa_setup(sb: Any, cognito_idp: Any, pool_user: UserFactory) -> None:
     username, password = pool_user()
     sb.set_mfa("ON", sms=True, totp=True, email=False)
     step = _sign_in(sb, cognito_idp, username, password)
@@ -156,9 +151,8 @@ def test_mfa_setup(user_pool_sb: Any, cognito_idp: Any, pool_user: UserFactory) 
 
 
 def test_totp_for_a_signed_in_user_and_preferences_through_the_api(
-    user_pool_sb: Any, cognito_idp: Any, pool_user: UserFactory
+    sb: Any, cognito_idp: Any, pool_user: UserFactory
 ) -> None:
-    sb = user_pool_sb
     username, password = pool_user()
     sb.set_mfa("OPTIONAL")
     access = _sign_in(sb, cognito_idp, username, password)["AuthenticationResult"]["AccessToken"]
@@ -189,8 +183,7 @@ def test_totp_for_a_signed_in_user_and_preferences_through_the_api(
     assert _sign_in(sb, cognito_idp, username, password)["ChallengeName"] == "EMAIL_OTP"
 
 
-def test_pool_mfa_config_through_the_api(user_pool_sb: Any, cognito_idp: Any) -> None:
-    sb = user_pool_sb
+def test_pool_mfa_config_through_the_api(sb: Any, cognito_idp: Any) -> None:
     admin = sb.client("cognito-idp")
     admin.set_user_pool_mfa_config(
         UserPoolId=sb.user_pool_id,
@@ -205,9 +198,8 @@ def test_pool_mfa_config_through_the_api(user_pool_sb: Any, cognito_idp: Any) ->
 
 
 def test_sessions_expire_after_three_minutes_and_are_single_use(
-    user_pool_sb: Any, cognito_idp: Any, pool_user: UserFactory
+    sb: Any, cognito_idp: Any, pool_user: UserFactory
 ) -> None:
-    sb = user_pool_sb
     username, password = pool_user(phone_number=PHONE)
     sb.set_mfa("OPTIONAL")
     sb.set_user_mfa(username, sms=True)
@@ -236,10 +228,10 @@ def test_sessions_expire_after_three_minutes_and_are_single_use(
 
 
 def test_set_user_mfa_refuses_factors_without_a_destination(
-    user_pool_sb: Any, pool_user: UserFactory
+    sb: Any, pool_user: UserFactory
 ) -> None:
     username, _ = pool_user()
     with pytest.raises(ValueError, match="SMS_MFA"):
-        user_pool_sb.set_user_mfa(username, sms=True)
+        sb.set_user_mfa(username, sms=True)
     with pytest.raises(LookupError):
-        user_pool_sb.set_user_mfa("nobody-at-all", sms=True)
+        sb.set_user_mfa("nobody-at-all", sms=True)

@@ -43,15 +43,15 @@ def _verify(event: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def math_sb(user_pool_sb: Any) -> Any:
-    user_pool_sb.set_triggers(
+def math_sb(sb: Any) -> Any:
+    sb.set_triggers(
         {
             "define_auth_challenge": _define,
             "create_auth_challenge": _create,
             "verify_auth_challenge_response": _verify,
         }
     )
-    return user_pool_sb
+    return sb
 
 
 def _answer(sb: Any, client: Any, step: dict[str, Any], username: str, answer: str) -> Any:
@@ -145,12 +145,12 @@ def test_custom_with_srp(math_sb: Any, cognito_idp: Any, pool_user: UserFactory)
         )
 
 
-def test_custom_auth_needs_the_triggers(user_pool_sb: Any, cognito_idp: Any) -> None:
+def test_custom_auth_needs_the_triggers(sb: Any, cognito_idp: Any) -> None:
     with pytest.raises(cognito_idp.exceptions.InvalidParameterException) as refused:
         cognito_idp.initiate_auth(
-            ClientId=user_pool_sb.user_pool_client_id,
+            ClientId=sb.user_pool_client_id,
             AuthFlow="CUSTOM_AUTH",
-            AuthParameters={"USERNAME": user_pool_sb.demo_username},
+            AuthParameters={"USERNAME": sb.demo_username},
         )
     assert refused.value.response["Error"]["Message"] == (
         "Custom auth lambda trigger is not configured for the user pool."

@@ -114,9 +114,8 @@ def test_secret_hash_required_and_verified(
 
 
 def test_refresh_keeps_auth_time_and_gives_no_new_refresh_token(
-    user_pool_sb: Any, cognito_idp: Any, pool_user: UserFactory
+    sb: Any, cognito_idp: Any, pool_user: UserFactory
 ) -> None:
-    sb = user_pool_sb
     username, password = pool_user()
     first = _password_auth(cognito_idp, sb.user_pool_client_id, username, password)
     tokens = first["AuthenticationResult"]
@@ -192,9 +191,8 @@ def test_revoke_token_refuses_access_tokens(
 
 
 def test_lifetimes_and_expiry_follow_the_layer_clock(
-    user_pool_sb: Any, cognito_idp: Any, pool_user: UserFactory
+    sb: Any, cognito_idp: Any, pool_user: UserFactory
 ) -> None:
-    sb = user_pool_sb
     username, password = pool_user()
     sb.set_user_pool_token_lifetimes(access=300, id=600)
     tokens = _password_auth(cognito_idp, sb.user_pool_client_id, username, password)[
@@ -255,7 +253,7 @@ def test_counting_and_faults_still_apply(sb: Any, cognito_idp: Any, pool_user: U
 
 
 def test_no_secret_reaches_the_logs(
-    user_pool_sb: Any,
+    sb: Any,
     cognito_idp: Any,
     pool_user: UserFactory,
     caplog: pytest.LogCaptureFixture,
@@ -263,7 +261,6 @@ def test_no_secret_reaches_the_logs(
 ) -> None:
     import logging
 
-    sb = user_pool_sb
     caplog.set_level(logging.DEBUG, logger="nbauth")
     caplog.set_level(logging.DEBUG, logger="werkzeug")
     username, password = pool_user(phone_number="+12065550100")

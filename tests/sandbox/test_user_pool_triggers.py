@@ -99,9 +99,9 @@ class Recorder:
 
 
 @pytest.fixture
-def recorder(user_pool_sb: Any) -> Recorder:
+def recorder(sb: Any) -> Recorder:
     rec = Recorder()
-    user_pool_sb.set_triggers(rec.triggers())
+    sb.set_triggers(rec.triggers())
     return rec
 
 
@@ -109,10 +109,7 @@ def _cm(tag: str) -> dict[str, str]:
     return {"from": tag}
 
 
-def test_sign_up_and_confirm_sign_up_routing(
-    user_pool_sb: Any, cognito_idp: Any, recorder: Recorder
-) -> None:
-    sb = user_pool_sb
+def test_sign_up_and_confirm_sign_up_routing(sb: Any, cognito_idp: Any, recorder: Recorder) -> None:
     username = f"up-rec-{uuid.uuid4().hex[:8]}"
     signed_up = cognito_idp.sign_up(
         ClientId=sb.user_pool_client_id,
@@ -154,9 +151,8 @@ def test_sign_up_and_confirm_sign_up_routing(
 
 
 def test_password_sign_in_with_sms_mfa_routing(
-    user_pool_sb: Any, cognito_idp: Any, recorder: Recorder, pool_user: UserFactory
+    sb: Any, cognito_idp: Any, recorder: Recorder, pool_user: UserFactory
 ) -> None:
-    sb = user_pool_sb
     username, password = pool_user(phone_number=PHONE)
     sb.set_mfa("OPTIONAL")
     sb.set_user_mfa(username, sms=True)
@@ -195,9 +191,8 @@ def test_password_sign_in_with_sms_mfa_routing(
 
 
 def test_srp_sign_in_routing(
-    user_pool_sb: Any, cognito_idp: Any, recorder: Recorder, pool_user: UserFactory
+    sb: Any, cognito_idp: Any, recorder: Recorder, pool_user: UserFactory
 ) -> None:
-    sb = user_pool_sb
     username, password = pool_user()
     recorder.take()
     srp = AWSSRP(username, password, sb.user_pool_id, sb.user_pool_client_id, client=cognito_idp)
@@ -222,9 +217,8 @@ def test_srp_sign_in_routing(
 
 
 def test_custom_with_srp_routing(
-    user_pool_sb: Any, cognito_idp: Any, recorder: Recorder, pool_user: UserFactory
+    sb: Any, cognito_idp: Any, recorder: Recorder, pool_user: UserFactory
 ) -> None:
-    sb = user_pool_sb
     username, password = pool_user()
     recorder.take()
     srp = AWSSRP(username, password, sb.user_pool_id, sb.user_pool_client_id, client=cognito_idp)
@@ -289,9 +283,8 @@ def test_custom_with_srp_routing(
 
 
 def test_refresh_and_account_operations_routing(
-    user_pool_sb: Any, cognito_idp: Any, recorder: Recorder, pool_user: UserFactory
+    sb: Any, cognito_idp: Any, recorder: Recorder, pool_user: UserFactory
 ) -> None:
-    sb = user_pool_sb
     username, password = pool_user(email_verified="true")
     recorder.take()
     tokens = cognito_idp.initiate_auth(
@@ -359,8 +352,7 @@ def test_refresh_and_account_operations_routing(
     assert recorder.take() == [("custom_message", "CustomMessage_ResendCode", _cm("Resend"), None)]
 
 
-def test_user_migration_routing(user_pool_sb: Any, cognito_idp: Any, recorder: Recorder) -> None:
-    sb = user_pool_sb
+def test_user_migration_routing(sb: Any, cognito_idp: Any, recorder: Recorder) -> None:
     username = f"up-legacy-{uuid.uuid4().hex[:8]}"
     tokens = cognito_idp.initiate_auth(
         ClientId=sb.user_pool_client_id,
@@ -388,8 +380,7 @@ def test_user_migration_routing(user_pool_sb: Any, cognito_idp: Any, recorder: R
     )
 
 
-def test_auto_confirm_and_auto_verify(user_pool_sb: Any, cognito_idp: Any) -> None:
-    sb = user_pool_sb
+def test_auto_confirm_and_auto_verify(sb: Any, cognito_idp: Any) -> None:
     seen: list[dict[str, Any]] = []
 
     @sb.trigger("pre_sign_up")
@@ -432,9 +423,8 @@ def _id_and_access(sb: Any, tokens: dict[str, Any]) -> tuple[dict[str, Any], dic
 
 
 def test_pre_token_generation_v1_overrides(
-    user_pool_sb: Any, cognito_idp: Any, pool_user: UserFactory
+    sb: Any, cognito_idp: Any, pool_user: UserFactory
 ) -> None:
-    sb = user_pool_sb
     username, password = pool_user(name="Grace")
 
     @sb.trigger("pre_token_generation")
@@ -466,9 +456,8 @@ def test_pre_token_generation_v1_overrides(
 
 
 def test_pre_token_generation_v2_overrides(
-    user_pool_sb: Any, cognito_idp: Any, pool_user: UserFactory
+    sb: Any, cognito_idp: Any, pool_user: UserFactory
 ) -> None:
-    sb = user_pool_sb
     username, password = pool_user()
 
     def customize(event: dict[str, Any]) -> dict[str, Any]:
@@ -497,8 +486,7 @@ def test_pre_token_generation_v2_overrides(
         sb.set_trigger("pre_sign_up", customize, version="2")
 
 
-def test_trigger_errors(user_pool_sb: Any, cognito_idp: Any, pool_user: UserFactory) -> None:
-    sb = user_pool_sb
+def test_trigger_errors(sb: Any, cognito_idp: Any, pool_user: UserFactory) -> None:
     username, password = pool_user()
 
     @sb.trigger("pre_authentication")
@@ -531,9 +519,7 @@ def test_trigger_errors(user_pool_sb: Any, cognito_idp: Any, pool_user: UserFact
         sb.set_trigger("pre_signup", lambda e: e)
 
 
-def test_custom_message_texts(user_pool_sb: Any, cognito_idp: Any) -> None:
-    sb = user_pool_sb
-
+def test_custom_message_texts(sb: Any, cognito_idp: Any) -> None:
     @sb.trigger("custom_message")
     def texts(event: dict[str, Any]) -> dict[str, Any]:
         code = event["request"]["codeParameter"]
@@ -575,10 +561,9 @@ def test_start_with_triggers() -> None:
     assert calls == ["PreAuthentication_Authentication"]
 
 
-def test_a_trigger_may_call_the_sandbox_back(user_pool_sb: Any, cognito_idp: Any) -> None:
+def test_a_trigger_may_call_the_sandbox_back(sb: Any, cognito_idp: Any) -> None:
     """A post confirmation trigger adds the user to a group over HTTP (no deadlock); pre token
     generation then sees the group and the ID token carries it."""
-    sb = user_pool_sb
     admin = sb.client("cognito-idp")
     group = f"g-{uuid.uuid4().hex[:6]}"
     admin.create_group(UserPoolId=sb.user_pool_id, GroupName=group)

@@ -14,7 +14,7 @@ from nbauth.errors import AuthError, DiscoveryError
 from nbauth.oidc import discovery
 from nbauth.oidc.discovery import ProviderMetadata, discover
 from nbauth.oidc.transport import json_request, oauth_error, parse_json_response
-from tests.fakes import FakeClock
+from tests.support.fakes import FakeClock
 
 ISSUER = "https://idp.example.com/realms/team"
 WELL_KNOWN = f"{ISSUER}/.well-known/openid-configuration"

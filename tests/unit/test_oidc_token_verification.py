@@ -26,7 +26,7 @@ from nbauth.errors import (
     TokenVerificationError,
 )
 from nbauth.oidc.token_verification import MAX_LEEWAY_SECONDS, JWKSCache, TokenVerifier
-from tests.fakes import FakeClock
+from tests.support.fakes import FakeClock
 
 ISSUER = "https://idp.example.com/realms/team"
 JWKS_URI = f"{ISSUER}/protocol/openid-connect/certs"

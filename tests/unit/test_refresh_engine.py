@@ -8,7 +8,7 @@ import pytest
 
 from nbauth.core.refresh import Refreshable, RefreshPolicy
 from nbauth.errors import ServiceError, TooManyRequestsError
-from tests.fakes import FakeClock, fixed_random
+from tests.support.fakes import FakeClock, fixed_random
 
 
 class Source:

@@ -1,4 +1,4 @@
-"""Test doubles shared by the unit tests: a hand-driven clock, a fixed random source."""
+"""Test doubles: a hand-driven clock, a fixed random source; threads started at once."""
 
 from __future__ import annotations
 

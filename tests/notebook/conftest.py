@@ -1,0 +1,3 @@
+"""The notebook layer's tests run against the shared sandbox."""
+
+from tests.support.sandbox_fixtures import *  # noqa: F403
