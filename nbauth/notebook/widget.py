@@ -9,8 +9,9 @@ never reach a widget at all; the device-code prompt (user code and link, shown o
 cleared as soon as the sign-in ends.
 
 Network calls run on worker threads (invariant 6), a ticker thread updates the countdowns once a
-second while there is something to count, and Hub events drive the status panel. ``close()``
-unsubscribes, stops the threads and cancels a sign-in the widget is still showing.
+second while there is something to count, and the status panel renders ``Auth.status()``, with
+Hub events as the triggers. ``close()`` unsubscribes, stops the threads and cancels a sign-in the
+widget is still showing.
 
 Modules: this one (the widget: composition, public API, lifecycle); the view,
 :mod:`.widget_layout` (parts and layout) and :mod:`.widget_html` (themed HTML pieces); the
@@ -46,6 +47,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..auth.status import SessionState
 from ..errors import InvalidParameterError
 from .widget_device_code import DeviceCodePanel
 from .widget_layout import LoginLayout
@@ -234,16 +236,17 @@ class LoginWidget(LoginLayout):
     def _show_current_state(self) -> None:
         """Show the session as it is: signed in, a sign-in started elsewhere (a cell, a
         magic) that is still pending, or the sign-in view."""
-        if self.auth.state in ("signed_in", "federated"):
+        status = self.auth.status()
+        if status.state in (SessionState.SIGNED_IN, SessionState.FEDERATED):
             self._account.enter_account()
             return
         with self._state.lock:
-            pending = self.auth.pending_sign_in
+            pending, handle = status.pending_sign_in, self.auth.pending_sign_in
             attempt = self._state.next_attempt()
-            if pending is not None and hasattr(pending, "user_code"):
-                self._device.show(pending, attempt)
-            elif pending is not None and hasattr(pending, "url"):
-                self._redirect.show(pending, attempt, open_tab=False)
+            if pending is not None and handle is not None and pending.kind == "device_code":
+                self._device.show(handle, attempt)
+            elif pending is not None and handle is not None:
+                self._redirect.show(handle, attempt, open_tab=False)
             else:
                 self._state.set_status("Choose a provider and sign in.", "muted")
                 self._state.render()

@@ -1,10 +1,12 @@
 """The login widget's status panel: who is signed in, how long the AWS credentials stay valid,
 refresh failures, and the sign-out button.
 
-Hub events drive it: a ``signedIn`` or ``federatedToIdentityPool`` switches to this panel, a
-sign-out switches back, and the refresh events add or clear a warning line. The ticker updates
-the credentials countdown once a second; when the session ended (the IdP refused the refresh
-token, say) the widget goes back to the sign-in view.
+Everything it shows about the session comes from :meth:`Auth.status() <nbauth.Auth.status>`
+(a frozen, secret-free snapshot; no network, no wait). Hub events are only triggers: a
+``signedIn`` or ``federatedToIdentityPool`` switches to this panel, a sign-out switches back,
+and the refresh events add or clear a warning line (their payloads are secret-free by contract).
+The ticker re-renders the credentials countdown once a second; when the snapshot says the
+session ended (the IdP refused the refresh token, say) the widget goes back to the sign-in view.
 
 Example::
 
@@ -18,12 +20,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..auth.status import AuthStatus, SessionState
 from . import widget_html as view
 
 if TYPE_CHECKING:
     from .widget_state import WidgetState
 
 __all__ = ["StatusPanel"]
+
+_SIGNED_OUT = (SessionState.SIGNED_OUT, SessionState.GUEST)
 
 
 class StatusPanel:
@@ -35,13 +40,11 @@ class StatusPanel:
         self.auth = state.auth
         self.layout = state.layout
         self._failures: dict[str, str] = {}  # "credentials" / "tokens" → warning line
-        self._username: str | None = None
-        self._identity_id: str | None = None
         state.countdowns.append(self.tick)
 
     # -- entering and leaving ---------------------------------------------------------------
 
-    def enter_account(self, username: str | None = None) -> None:
+    def enter_account(self) -> None:
         """Signed in (or federated): clear every prompt, show who, count the credentials."""
         state = self.state
         with state.lock:
@@ -49,9 +52,7 @@ class StatusPanel:
                 return
             state.mode = "signed_in"
             state.clear_prompts()
-            if username:
-                self._username = username
-            self.show_account()
+            self.show_account(self.auth.status())
             state.render()
         state.ticker.ensure()
         state.workers.spawn(self._load_session)
@@ -62,8 +63,6 @@ class StatusPanel:
         with state.lock:
             state.next_attempt()
             state.mode = "sign_in"
-            self._username = None
-            self._identity_id = None
             self._failures.clear()
             state.clear_prompts()
             self.layout.credentials_status.value = ""
@@ -71,31 +70,30 @@ class StatusPanel:
             state.set_status(text, kind, detail)
             state.render()
 
-    # -- rendering -------------------------------------------------------------------------
+    # -- rendering the snapshot -------------------------------------------------------------
 
-    def show_account(self) -> None:
+    def show_account(self, status: AuthStatus) -> None:
         """The first line: who is signed in (under ``lock``)."""
-        if self.auth.state == "federated":
+        if status.state is SessionState.FEDERATED:
             self.state.set_status("Federated to the identity pool", "ok")
-        elif self._username:
-            self.state.set_status(f"Signed in as {self._username}", "ok")
+        elif status.username:
+            self.state.set_status(f"Signed in as {status.username}", "ok")
         else:
             self.state.set_status("Signed in", "ok")
 
     def tick(self, now: float) -> bool:
-        """The credentials countdown (under ``lock``); False unless signed in."""
+        """The credentials line from a fresh snapshot (under ``lock``); False unless signed
+        in. The first line is left alone: it may show what the person just did."""
         if self.state.mode != "signed_in":
             return False
-        if self.auth.state == "signed_out":  # e.g. the IdP refused the refresh token
+        status = self.auth.status()
+        if status.state in _SIGNED_OUT:  # e.g. the IdP refused the refresh token
             self.reset("Your session ended; sign in again.", "warn", self._failures.get("tokens"))
             return False
-        fetched = self.auth.credentials_engine.peek()
-        credentials = getattr(fetched, "credentials", None)
-        expires_at = getattr(credentials, "expires_at", None)
-        if expires_at is not None:
-            self._identity_id = getattr(fetched, "identity_id", None) or self._identity_id
+        seconds_left = status.credentials_seconds_left(now) if status.has_credentials else None
+        if seconds_left is not None:
             self.layout.credentials_status.value = view.credentials_html(
-                expires_at - now, self._identity_id
+                seconds_left, status.identity_id
             )
         elif self._has_identity_pool():
             self.layout.credentials_status.value = view.message_html(
@@ -113,27 +111,17 @@ class StatusPanel:
         return bool(self.auth.config.identity_pool_id) or self.auth.credentials_provider is not None
 
     def _load_session(self) -> None:
-        """After a sign-in: fetch the session (federates now, so problems show at once) and
-        the user's name when the event did not carry it."""
+        """After a sign-in: fetch the session now (it federates), so a problem with the
+        identity pool shows at once rather than at the first AWS call."""
         if self._has_identity_pool():
             try:
-                session = self.auth.fetch_auth_session()
+                self.auth.fetch_auth_session()
             except Exception as exc:
                 text, recovery = view.error_text(exc)
                 with self.state.lock:
                     self._failures["credentials"] = f"AWS credentials: {text} — {recovery}"
                     self._show_failures()
                 return
-            self._identity_id = session.identity_id
-        if self._username is None and self.auth.state == "signed_in":
-            try:
-                username = self.auth.get_current_user().get("username")
-            except Exception:
-                username = None
-            with self.state.lock:
-                if username and self.state.mode == "signed_in":
-                    self._username = str(username)
-                    self.show_account()
         with self.state.lock:
             if self.state.mode == "signed_in":
                 self.tick(self.state.clock())
@@ -164,7 +152,7 @@ class StatusPanel:
     # -- Hub events -------------------------------------------------------------------------
 
     def on_hub_event(self, capsule: Mapping[str, Any]) -> None:
-        """Status from events. The Hub may be shared by several ``Auth`` objects: state
+        """Hub events as triggers. The Hub may be shared by several ``Auth`` objects: state
         changes are checked against this widget's ``auth`` before they are shown."""
         if self.state.closed:
             return
@@ -172,14 +160,14 @@ class StatusPanel:
         event = payload.get("event")
         data = payload.get("data")
         data = data if isinstance(data, Mapping) else {}
-        session = self.auth.state
-        if event == "signedIn" and session == "signed_in":
-            self.enter_account(str(data["username"]) if data.get("username") else None)
-        elif event == "federatedToIdentityPool" and session == "federated":
+        session = self.auth.status().state
+        if (event == "signedIn" and session is SessionState.SIGNED_IN) or (
+            event == "federatedToIdentityPool" and session is SessionState.FEDERATED
+        ):
             self.enter_account()
         elif (
             event in ("signedOut", "federationToIdentityPoolCleared")
-            and session == "signed_out"
+            and session in _SIGNED_OUT
             and self.state.mode == "signed_in"
         ):
             self.reset("Signed out." if event == "signedOut" else "Federation cleared.")
