@@ -19,7 +19,6 @@ import datetime as _dt
 import html
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -57,11 +56,13 @@ _COLOURS = {"info": "#2f6fb0", "success": "#2e7d32", "warning": "#b26a00", "erro
 _MARKS = {"info": "", "success": "✓ ", "warning": "! ", "error": "✗ "}
 
 
-@dataclass(frozen=True)
 class Message:
-    """A message for a cell: renders as HTML in Jupyter and as text elsewhere.
+    """A message for a cell: renders as HTML in Jupyter and as text elsewhere. Immutable.
 
     ``level`` is ``"info"``, ``"success"``, ``"warning"`` or ``"error"``.
+
+    (A plain class rather than a frozen dataclass: ``%load_ext nbauth`` shows one first thing,
+    and defining a dataclass would cost a tenth of its start-up budget.)
 
     Example::
 
@@ -69,11 +70,42 @@ class Message:
         ✓ Signed out
     """
 
+    __slots__ = ("footer", "level", "lines", "rows", "title")
+
     title: str
-    lines: Sequence[Line] = ()
-    rows: Sequence[tuple[str, str]] = ()
-    level: str = "info"
-    footer: Sequence[Line] = field(default=())
+    lines: Sequence[Line]
+    rows: Sequence[tuple[str, str]]
+    level: str
+    footer: Sequence[Line]
+
+    def __init__(
+        self,
+        title: str,
+        lines: Sequence[Line] = (),
+        rows: Sequence[tuple[str, str]] = (),
+        level: str = "info",
+        footer: Sequence[Line] = (),
+    ) -> None:
+        fields = {"title": title, "lines": lines, "rows": rows, "level": level, "footer": footer}
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Message is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Message is immutable: cannot delete {name!r}")
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.title, self.lines, self.rows, self.level, self.footer)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Message):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
 
     # -- text ----------------------------------------------------------------------------
 
