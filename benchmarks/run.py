@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import bench_import
+import bench_load_ext
 import bench_session
 import bench_signer
 from harness import Row, render_table
@@ -118,6 +119,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--import-runs", type=int, default=15, help="fresh interpreters per import (default 15)"
     )
+    parser.add_argument(
+        "--load-ext-runs",
+        type=int,
+        default=11,
+        help="fresh IPython shells per %%load_ext case (default 11)",
+    )
     parser.add_argument("--skip-threads", action="store_true", help="skip section 5")
     parser.add_argument("--profile", action="store_true", help="also print cProfile hot paths")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
@@ -130,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = environment()
     print(environment_line(env), flush=True)
     rows = bench_import.run(args.import_runs)  # first, before the sandbox's thread exists
+    rows += bench_load_ext.run(args.load_ext_runs)
     sandbox_rows, profile_text = run_sandbox_sections(args.skip_threads, args.profile)
     rows = sorted(rows + sandbox_rows, key=lambda row: row.section[:1])  # stable: 1, 2, 3…
     seconds = time.perf_counter() - started
