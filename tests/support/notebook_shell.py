@@ -106,8 +106,8 @@ def approve_later(sb: Any, shown: Shown, delay: float = 0.3) -> str:
 def secrets_of(auth: nbauth.Auth) -> list[str]:
     """Every token and key the Auth holds now (to scan outputs for)."""
     found: list[str] = []
-    user = getattr(auth, "_signed_in", None)
-    current = getattr(user, "current", None)
+    user = auth.signed_in_user
+    current = user.current if user is not None else None
     for name in ("access_token", "id_token", "refresh_token"):
         value = getattr(current, name, None)
         if value:
@@ -116,9 +116,9 @@ def secrets_of(auth: nbauth.Auth) -> list[str]:
     if fetched is not None:
         creds = fetched.credentials
         found += [creds.access_key_id, creds.secret_access_key, creds.session_token or ""]
-    federation = getattr(auth, "_federation", None)
-    if federation is not None:
-        found.append(federation.token)
+    fetched = auth.credentials_engine.latest()  # the login the credentials were got with
+    if fetched is not None and fetched.login is not None:
+        found.append(fetched.login.token)
     return [s for s in found if s]
 
 
