@@ -91,15 +91,7 @@ class DeviceCodePanel:
             self.layout.countdown.value = ""
             if attempt != state.attempt or state.mode == "signed_in":
                 return
-            if handle.status == "signed_in":
-                pass  # the signedIn event switches the view; see below if it didn't
-            elif handle.status == "cancelled":
-                state.mode = "sign_in"
-                state.set_status("Sign-in cancelled.", "muted")
-            else:
-                state.mode = "sign_in"
-                state.show_error(handle.error)
-            state.render()
+            state.show_outcome(handle)
         if handle.status == "signed_in" and self.auth.state == "signed_in":
             self.account.enter_account()
 

@@ -118,13 +118,7 @@ class RedirectPanel:
             self.layout.clear_js()
             if attempt != state.attempt or state.mode == "signed_in":
                 return
-            if handle.status == "cancelled":
-                state.mode = "sign_in"
-                state.set_status("Sign-in cancelled.", "muted")
-            elif handle.status != "signed_in":
-                state.mode = "sign_in"
-                state.show_error(handle.error)
-            state.render()
+            state.show_outcome(handle)
         if handle.status == "signed_in" and self.auth.state == "signed_in":
             self.account.enter_account()
 

@@ -141,6 +141,17 @@ class WidgetState:
         text, recovery = view.error_text(error)
         self.set_status(prefix + text, "error", recovery)
 
+    def show_outcome(self, handle: Any) -> None:
+        """A device-code or redirect sign-in ended (call under ``lock``): back to the sign-in
+        form saying why, unless it succeeded (then the ``signedIn`` event switches the view)."""
+        if handle.status == "cancelled":
+            self.mode = "sign_in"
+            self.set_status("Sign-in cancelled.", "muted")
+        elif handle.status != "signed_in":
+            self.mode = "sign_in"
+            self.show_error(handle.error)
+        self.render()
+
     def set_next_step(self, step: dict[str, Any] | None, answer_input: str | None = None) -> None:
         """The pending user-pool step and the input its answer goes in (None: no step)."""
         self.next_step = step
