@@ -32,7 +32,7 @@ from ..core.protocols import CredentialsProvider, TokenProvider
 from ..core.refresh import Refreshable
 from ..core.storage import KeyValueStorage, storage_from_config
 from ..core.values import AuthSession, AWSCredentials, FederateToIdentityPoolResult
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, NoCredentialsError
 from ..events import Hub
 from ..events import hub as default_hub
 from . import status as _status
@@ -255,7 +255,9 @@ class Auth(UserPoolAPI):
 
         with self._control.lock:
             if self._live_credentials is None:
-                self._live_credentials = LiveCredentials(self.current_credentials)
+                self._live_credentials = LiveCredentials(
+                    self.current_credentials, refresh=self._refresh_credentials
+                )
         return make_boto3_session(
             self._live_credentials, region_name or self.config.region, **kwargs
         )
@@ -313,6 +315,12 @@ class Auth(UserPoolAPI):
             timeout=timeout,
             redirect_uri=redirect_uri,
         )
+
+    def _refresh_credentials(self) -> AWSCredentials:
+        fetched = self._pipeline.engine.get(force=True)
+        if fetched is None:
+            raise NoCredentialsError("No AWS credentials to refresh.")
+        return fetched.credentials
 
     # -- lifecycle -----------------------------------------------------------------------
 

@@ -8,6 +8,11 @@ recomputes the time left with timezone-aware datetimes on every request).
 Because the object refreshes in place, clients created before a refresh keep
 signing with fresh credentials.
 
+If AWS still rejects the credentials as expired (clock skew, early revocation), the session's
+``needs-retry`` hook refreshes them once and the call is retried with a new signature, so a
+client from :func:`make_boto3_session` never surfaces ``ExpiredToken`` while a refresh is
+possible.
+
 Example::
 
     s3 = nbauth.boto3_session().client("s3")
@@ -16,6 +21,8 @@ Example::
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +33,19 @@ from botocore.credentials import CredentialProvider, Credentials, ReadOnlyCreden
 from ..core.log_redaction import install_redaction
 from ..core.values import AWSCredentials
 
-__all__ = ["LiveCredentials", "NbauthCredentialProvider", "make_boto3_session"]
+__all__ = [
+    "EXPIRED_CREDENTIALS_CODES",
+    "LiveCredentials",
+    "NbauthCredentialProvider",
+    "make_boto3_session",
+]
+
+log = logging.getLogger("nbauth.credentials")
+
+#: Error codes with which AWS services reject credentials that expired or were revoked early.
+EXPIRED_CREDENTIALS_CODES = frozenset(
+    {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "InvalidToken"}
+)
 
 
 class LiveCredentials(Credentials):
@@ -36,15 +55,24 @@ class LiveCredentials(Credentials):
     them if needed) or raises a typed :class:`~nbauth.errors.AuthError`.
     """
 
-    def __init__(self, source: Callable[[], AWSCredentials], method: str = "nbauth") -> None:
+    def __init__(
+        self,
+        source: Callable[[], AWSCredentials],
+        method: str = "nbauth",
+        *,
+        refresh: Callable[[], AWSCredentials] | None = None,
+    ) -> None:
         # botocore's __init__ would store static keys; these are read live instead.
         self._source = source
+        self._refresh = refresh
         self._last: tuple[AWSCredentials, ReadOnlyCredentials] | None = None
+        self._signed = threading.local()  # the access key this thread last signed with
         self.method = method
         self.account_id = None
 
     def get_frozen_credentials(self) -> ReadOnlyCredentials:
         current = self._source()
+        self._signed.access_key_id = current.access_key_id
         last = self._last
         if last is not None and last[0] is current:
             return last[1]
@@ -53,6 +81,18 @@ class LiveCredentials(Credentials):
         )
         self._last = (current, frozen)
         return frozen
+
+    def refresh_rejected(self) -> bool:
+        """AWS rejected the credentials this thread last signed with: refresh them, unless
+        that already happened (another thread's refresh is shared). Returns whether a retry
+        may help."""
+        if self._refresh is None:
+            return False
+        rejected = getattr(self._signed, "access_key_id", None)
+        if rejected is not None and self._source().access_key_id != rejected:
+            return True  # already refreshed since this request was signed
+        self._refresh()
+        return True
 
     # botocore declares the keys as plain attributes; here they are read-only views of the
     # live credentials (nothing in botocore assigns them on a credentials object it was given).
@@ -87,6 +127,31 @@ class NbauthCredentialProvider(CredentialProvider):
         return self._credentials
 
 
+def _retry_once_after_refresh(credentials: LiveCredentials) -> Callable[..., Any]:
+    """A ``needs-retry`` handler: expired credentials are refreshed once and the call resent."""
+
+    def needs_retry(response: Any = None, request_dict: Any = None, **_kwargs: Any) -> float | None:
+        if not response or not isinstance(request_dict, dict):
+            return None
+        parsed = response[1] if isinstance(response, tuple) and len(response) > 1 else {}
+        code = parsed.get("Error", {}).get("Code") if isinstance(parsed, dict) else None
+        context = request_dict.setdefault("context", {})
+        if code not in EXPIRED_CREDENTIALS_CODES or context.get("nbauth_refreshed"):
+            return None
+        context["nbauth_refreshed"] = True
+        try:
+            retry = credentials.refresh_rejected()
+        except Exception as exc:  # the refresh failed: the caller sees AWS's own error
+            log.warning("Refreshing rejected credentials failed (%s)", type(exc).__name__)
+            return None
+        if retry:
+            log.info("AWS rejected the credentials (%s); refreshed them and retrying once", code)
+            return 0.0
+        return None
+
+    return needs_retry
+
+
 def make_boto3_session(
     credentials: LiveCredentials, region_name: str | None, **session_kwargs: Any
 ) -> boto3.Session:
@@ -96,4 +161,6 @@ def make_boto3_session(
     core.get_component("credential_provider").insert_before(
         "env", NbauthCredentialProvider(credentials)
     )
+    # More specific than botocore's own "needs-retry.<service>" handler, so it is asked first.
+    core.register("needs-retry.*.*", _retry_once_after_refresh(credentials))
     return boto3.Session(botocore_session=core, region_name=region_name, **session_kwargs)
