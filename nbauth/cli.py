@@ -105,8 +105,8 @@ def demo(lifetime: int = 3600, watch: float = 0.0, approve: str = "ask") -> int:
         print(f"    credentials {session.credentials!r}")
 
         s3 = _list_bucket(nbauth, sb.bucket)
-        hello = s3.get_object(Bucket=sb.bucket, Key="hello.txt")["Body"].read().decode()
-        print(f"    hello.txt says: {hello.strip()}")
+        hello = s3.get_object(Bucket=sb.bucket, Key="public/hello.txt")["Body"].read().decode()
+        print(f"    public/hello.txt says: {hello.strip()}")
 
         _step(
             5, "Refreshing tokens and credentials in place (the same S3 client keeps working) ..."
@@ -115,7 +115,8 @@ def demo(lifetime: int = 3600, watch: float = 0.0, approve: str = "ask") -> int:
         if after is None:
             raise nbauth.errors.NoCredentialsError("The refresh left no AWS credentials.")
         print(f"    credentials ...{before.access_key_id[-4:]} -> ...{after.access_key_id[-4:]}")
-        print(f"    objects still listed: {s3.list_objects_v2(Bucket=sb.bucket)['KeyCount']}")
+        listed = s3.list_objects_v2(Bucket=sb.bucket, Prefix="public/")["KeyCount"]
+        print(f"    objects still listed: {listed}")
         if watch > 0:
             _watch(auth, s3, sb.bucket, watch, lifetime)
 
@@ -132,9 +133,9 @@ def demo(lifetime: int = 3600, watch: float = 0.0, approve: str = "ask") -> int:
 
 def _list_bucket(nbauth: Any, bucket: str) -> Any:
     """Step 4 of both demos: list the bucket through nbauth.boto3_session(); returns the client."""
-    _step(4, f"Listing s3://{bucket} through nbauth.boto3_session() ...")
+    _step(4, f"Listing s3://{bucket}/public/ through nbauth.boto3_session() ...")
     s3 = nbauth.boto3_session().client("s3")
-    for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+    for obj in s3.list_objects_v2(Bucket=bucket, Prefix="public/").get("Contents", []):
         print(f"    {obj['Size']:>6}  {obj['Key']}")
     return s3
 
@@ -144,7 +145,7 @@ def _watch(auth: Any, s3: Any, bucket: str, seconds: float, lifetime: int) -> No
     end = time.time() + seconds
     while time.time() < end:
         time.sleep(min(5.0, max(0.0, end - time.time())))
-        count = s3.list_objects_v2(Bucket=bucket)["KeyCount"]
+        count = s3.list_objects_v2(Bucket=bucket, Prefix="public/")["KeyCount"]
         creds = auth.current_credentials()
         left = (creds.expires_at or 0) - time.time()
         print(

@@ -24,7 +24,7 @@ def test_demo_runs_end_to_end_and_prints_no_secret(flow):
     result = _run("demo", "--flow", flow)
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
-    assert "hello.txt" in out and "Done: sandbox stopped." in out
+    assert "public/hello.txt" in out and "Done: sandbox stopped." in out
     assert "identity id us-east-1:" in out
     if flow == "device":
         assert "signed in as demo" in out and "signedIn" in out

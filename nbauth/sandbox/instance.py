@@ -176,7 +176,7 @@ class Sandbox(UserPoolControls):
 
     @property
     def bucket(self) -> str:
-        """The S3 bucket holding ``hello.txt`` and ``data/example.csv``."""
+        """The S3 bucket holding ``public/hello.txt`` and ``public/data/example.csv``."""
         return self._resources.bucket
 
     @property

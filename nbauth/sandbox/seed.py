@@ -1,9 +1,10 @@
 """Create the sandbox's AWS resources through its own endpoint, with boto3.
 
 A user pool with a public app client, a confidential app client (with a
-secret) and a confirmed demo user, IAM roles for signed-in and guest users (S3
-read access), an identity pool trusting the user pool (both app clients), and
-an S3 bucket with two objects.
+secret) and a confirmed demo user, IAM roles for signed-in and guest users
+(Amplify's storage policies: :func:`role_policy`), an identity pool trusting the
+user pool (both app clients), and an S3 bucket with two objects under
+``public/``.
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ __all__ = [
     "DEMO_USERNAME",
     "DEVELOPER_PROVIDER_NAME",
     "FAKE_ADMIN_KEY",
+    "IDENTITY_SUB",
+    "OBJECTS",
     "SeededResources",
     "aws_client",
     "create_confirmed_user",
+    "role_policy",
     "seed",
 ]
 
@@ -38,9 +42,10 @@ DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "Sandbox-Passw0rd!"
 DEMO_EMAIL = "demo@example.com"
 DEVELOPER_PROVIDER_NAME = "login.nbauth.sandbox"
+#: Seeded under ``public/``, which guests and signed-in users may list and read.
 OBJECTS = {
-    "hello.txt": b"Hello from the nbauth sandbox!\n",
-    "data/example.csv": b"city,country,population\nLisbon,PT,545923\nOslo,NO,709037\n"
+    "public/hello.txt": b"Hello from the nbauth sandbox!\n",
+    "public/data/example.csv": b"city,country,population\nLisbon,PT,545923\nOslo,NO,709037\n"
     b"Nairobi,KE,4397073\n",
 }
 EXPLICIT_AUTH_FLOWS = [
@@ -105,24 +110,51 @@ def _trust_policy(identity_pool_id: str, amr: str) -> str:
     )
 
 
-def _s3_read_policy(bucket: str) -> str:
-    return json.dumps(
+IDENTITY_SUB = "${cognito-identity.amazonaws.com:sub}"
+
+
+def role_policy(bucket: str, *, signed_in: bool) -> dict[str, Any]:
+    """The S3 policy of the guest role, or of the signed-in role (``signed_in=True``).
+
+    Amplify's storage access pattern: everyone (guests too) reads and lists ``public/``;
+    signed-in identities also read, write and delete under ``private/<their identity id>/``
+    and list that prefix, through the ``${cognito-identity.amazonaws.com:sub}`` variable.
+    Listing anything else (the bucket's root, another identity's prefix) is refused.
+    """
+    bucket_arn = f"arn:aws:s3:::{bucket}"
+    statements: list[dict[str, Any]] = [
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": ["s3:ListBucket"],
-                    "Resource": [f"arn:aws:s3:::{bucket}"],
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": ["s3:GetObject"],
-                    "Resource": [f"arn:aws:s3:::{bucket}/*"],
-                },
-            ],
-        }
-    )
+            "Sid": "ReadPublic",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": [f"{bucket_arn}/public/*"],
+        },
+        {
+            "Sid": "ListPublic",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket"],
+            "Resource": [bucket_arn],
+            "Condition": {"StringLike": {"s3:prefix": ["public/", "public/*"]}},
+        },
+    ]
+    if signed_in:
+        private = f"private/{IDENTITY_SUB}/"
+        statements += [
+            {
+                "Sid": "ReadWriteOwnPrivate",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                "Resource": [f"{bucket_arn}/{private}*"],
+            },
+            {
+                "Sid": "ListOwnPrivate",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": [bucket_arn],
+                "Condition": {"StringLike": {"s3:prefix": [private, f"{private}*"]}},
+            },
+        ]
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def seed(client: Callable[[str], Any], region: str, *, allow_guest: bool) -> SeededResources:
@@ -192,7 +224,9 @@ def seed(client: Callable[[str], Any], region: str, *, allow_guest: bool) -> See
             Description=f"nbauth sandbox: {kind} identities",
         )["Role"]["Arn"]
         iam.put_role_policy(
-            RoleName=role_name, PolicyName="s3-read", PolicyDocument=_s3_read_policy(BUCKET)
+            RoleName=role_name,
+            PolicyName="s3-storage",
+            PolicyDocument=json.dumps(role_policy(BUCKET, signed_in=kind == "authenticated")),
         )
     identity.set_identity_pool_roles(IdentityPoolId=identity_pool_id, Roles=role_arns)
 

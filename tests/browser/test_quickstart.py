@@ -47,7 +47,7 @@ def test_quickstart_device_code_sign_in_in_a_real_browser(
     expect(widget.get_by_role("link", name="the sign-in page")).to_have_count(0)  # prompt gone
 
     listing = nb.run(3)  # nbauth.boto3_session().client("s3").list_objects_v2(...)
-    expect(listing).to_contain_text("hello.txt")
+    expect(listing).to_contain_text("public/hello.txt")
     # As the user who signed in, not as the sandbox's guest (who may list the bucket too).
     expect(listing).to_contain_text(re.compile(r"AWS identity \S+ \(signed in\)"))
 

@@ -28,9 +28,9 @@ def test_user_pool_token_federates_and_lists_the_bucket(
     assert auth.state == "federated"
 
     s3 = auth.boto3_session().client("s3")
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=sb.bucket)["Contents"]]
-    assert "hello.txt" in keys
-    body = s3.get_object(Bucket=sb.bucket, Key="hello.txt")["Body"].read()
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=sb.bucket, Prefix="public/")["Contents"]]
+    assert "public/hello.txt" in keys
+    body = s3.get_object(Bucket=sb.bucket, Key="public/hello.txt")["Body"].read()
     assert body.startswith(b"Hello from the nbauth sandbox")
 
     session = auth.fetch_auth_session()
@@ -254,7 +254,12 @@ def test_service_specific_endpoint_variables_are_honoured(
     _, token = new_user()
     auth = make_auth()
     auth.federate_to_identity_pool(token, user_pool_provider)
-    assert auth.boto3_session().client("s3").list_objects_v2(Bucket=sb.bucket)["KeyCount"] >= 1
+    assert (
+        auth.boto3_session()
+        .client("s3")
+        .list_objects_v2(Bucket=sb.bucket, Prefix="public/")["KeyCount"]
+        >= 1
+    )
 
 
 def test_profile_services_section_is_honoured(
@@ -275,4 +280,9 @@ def test_profile_services_section_is_honoured(
     _, token = new_user()
     auth = make_auth()
     auth.federate_to_identity_pool(token, user_pool_provider)
-    assert auth.boto3_session().client("s3").list_objects_v2(Bucket=sb.bucket)["KeyCount"] >= 1
+    assert (
+        auth.boto3_session()
+        .client("s3")
+        .list_objects_v2(Bucket=sb.bucket, Prefix="public/")["KeyCount"]
+        >= 1
+    )

@@ -25,7 +25,7 @@ def test_no_secret_reaches_logs_events_or_reprs(
     result = auth.federate_to_identity_pool(user_token, user_pool_provider)
     session = auth.fetch_auth_session(force_refresh=True)
     s3 = auth.boto3_session().client("s3")
-    s3.list_objects_v2(Bucket=sb.bucket)
+    s3.list_objects_v2(Bucket=sb.bucket, Prefix="public/")
     live = auth.boto3_session().get_credentials()
     auth.clear_federation_to_identity_pool()
 

@@ -34,7 +34,7 @@ def test_device_code_sign_in_reaches_s3(sb, oidc_provider, peer_auth):
     assert session.tokens.id_token.issuer == oidc_provider.issuer
     assert session.credentials is not None
     s3 = auth.boto3_session().client("s3")
-    assert s3.list_objects_v2(Bucket=sb.bucket)["KeyCount"] >= 1
+    assert s3.list_objects_v2(Bucket=sb.bucket, Prefix="public/")["KeyCount"] >= 1
     assert events[:2] == ["signedIn", "credentialsRefresh"]
     with pytest.raises(UserAlreadyAuthenticatedError):
         auth.sign_in_with_device_code()
@@ -52,7 +52,12 @@ def test_code_with_pkce_sign_in_over_loopback_reaches_s3(sb, oidc_provider, peer
     assert handle.wait(timeout=30).is_signed_in
     session = auth.fetch_auth_session()
     assert session.user_sub == "erin"
-    assert auth.boto3_session().client("s3").list_objects_v2(Bucket=sb.bucket)["KeyCount"] >= 1
+    assert (
+        auth.boto3_session()
+        .client("s3")
+        .list_objects_v2(Bucket=sb.bucket, Prefix="public/")["KeyCount"]
+        >= 1
+    )
     assert events[:3] == ["signedIn", "signInWithRedirect", "customOAuthState"]
     with pytest.raises(requests.ConnectionError):  # the one-shot listener has closed
         requests.get(redirect, timeout=2)
@@ -147,7 +152,7 @@ def test_refreshes_on_their_own_past_several_token_lifetimes(sb, start_oidc_prov
     deadline = time.time() + 14
     calls = 0
     while time.time() < deadline:
-        assert s3.list_objects_v2(Bucket=sb.bucket)["KeyCount"] >= 1
+        assert s3.list_objects_v2(Bucket=sb.bucket, Prefix="public/")["KeyCount"] >= 1
         session = auth.fetch_auth_session()
         assert session.tokens.id_token.expires_at > time.time()  # never an expired token
         identities.add(session.identity_id)
@@ -176,4 +181,9 @@ def test_a_restarted_kernel_resumes_from_the_stored_refresh_token(
     assert second.state == "signed_in"
     session = second.fetch_auth_session()
     assert session.user_sub == "hal" and session.identity_id == identity
-    assert second.boto3_session().client("s3").list_objects_v2(Bucket=sb.bucket)["KeyCount"] >= 1
+    assert (
+        second.boto3_session()
+        .client("s3")
+        .list_objects_v2(Bucket=sb.bucket, Prefix="public/")["KeyCount"]
+        >= 1
+    )

@@ -71,7 +71,7 @@ def test_device_code_round_trips_to_a_ready_boto3_session(fast_idp, make_auth, n
     sb.approve_device_code(handle.user_code)
     handle.wait(timeout=30)
     s3 = auth.boto3_session().client("s3")
-    assert s3.list_objects_v2(Bucket=sb.bucket)["KeyCount"] >= 1
+    assert s3.list_objects_v2(Bucket=sb.bucket, Prefix="public/")["KeyCount"] >= 1
     trips = _round_trips(sb)
     print("device code round trips:", trips)
     # Protocol minimum: discovery, device authorization, one token poll after approval, JWKS,
@@ -94,7 +94,12 @@ def test_code_with_pkce_round_trips_to_a_ready_boto3_session(sb, make_auth):
     redirect = sb.sign_in_at(handle.url)
     requests.get(redirect, timeout=10)
     handle.wait(timeout=30)
-    assert auth.boto3_session().client("s3").list_objects_v2(Bucket=sb.bucket)["KeyCount"] >= 1
+    assert (
+        auth.boto3_session()
+        .client("s3")
+        .list_objects_v2(Bucket=sb.bucket, Prefix="public/")["KeyCount"]
+        >= 1
+    )
     trips = _round_trips(sb)
     print("code + PKCE round trips:", trips)
     # discovery, JWKS, token; the authorize requests are the browser's (page + form POST).
@@ -121,7 +126,12 @@ def test_cognito_managed_login_with_google(sb, make_auth):
     claims = session.tokens.id_token.payload
     assert claims["iss"] == f"https://cognito-idp.{sb.region}.amazonaws.com/{sb.user_pool_id}"
     assert claims["token_use"] == "id" and claims["cognito:username"].startswith("Google_")
-    assert auth.boto3_session().client("s3").list_objects_v2(Bucket=sb.bucket)["KeyCount"] >= 1
+    assert (
+        auth.boto3_session()
+        .client("s3")
+        .list_objects_v2(Bucket=sb.bucket, Prefix="public/")["KeyCount"]
+        >= 1
+    )
     assert {
         "event": "customOAuthState",
         "data": "state-42",
@@ -304,7 +314,7 @@ def test_run_all_waits_for_a_pending_sign_in(fast_idp, make_auth):
     handle = auth.sign_in_with_device_code()
     assert auth.pending_sign_in is handle
     # No credentials yet: the next call blocks for the sign-in instead of failing.
-    assert s3.list_objects_v2(Bucket=sb.bucket)["KeyCount"] >= 1
+    assert s3.list_objects_v2(Bucket=sb.bucket, Prefix="public/")["KeyCount"] >= 1
     assert shown == [(handle.user_code, 300.0)]
     assert auth.pending_sign_in is None and auth.state == "signed_in"
 

@@ -49,7 +49,12 @@ def test_srp_sign_in_federates_and_reaches_s3(up, make_auth, pool_user, user_poo
         session.tokens.id_token.to_string(), user_pool_provider
     )
     assert session.identity_id == by_hand.identity_id
-    assert auth.boto3_session().client("s3").list_objects_v2(Bucket=up.bucket)["KeyCount"] >= 1
+    assert (
+        auth.boto3_session()
+        .client("s3")
+        .list_objects_v2(Bucket=up.bucket, Prefix="public/")["KeyCount"]
+        >= 1
+    )
     assert auth.get_current_user()["username"] == username
     assert auth.fetch_user_attributes()["email"] == f"{username}@example.com"
     assert events[0] == "signedIn"

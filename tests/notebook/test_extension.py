@@ -252,7 +252,9 @@ def test_unload_stops_refresh_threads_and_reload_resumes_them(
     line(shell, "reload_ext", "nbauth")  # unload + load: timers stop, then resume
     assert auth.credentials_engine.timer_running
     assert auth.state == "signed_in"  # the session survives a reload
-    s3 = cell(shell, f"s.client('s3').list_objects_v2(Bucket={sb.bucket!r})['KeyCount']")
+    s3 = cell(
+        shell, f"s.client('s3').list_objects_v2(Bucket={sb.bucket!r}, Prefix='public/')['KeyCount']"
+    )
     assert s3.value.error_in_exec is None and s3.value.result >= 1
 
     line(shell, "unload_ext", "nbauth")

@@ -48,7 +48,7 @@ def test_a_kernel_signs_in_with_the_magics_and_shuts_down_cleanly(
         "%load_ext nbauth",
         "%nbauth login",
         "s = %nbauth session",  # waits until the person approves (Run All)
-        f"s.client('s3').list_objects_v2(Bucket={sb.bucket!r})['KeyCount']",
+        f"s.client('s3').list_objects_v2(Bucket={sb.bucket!r}, Prefix='public/')['KeyCount']",
         "%nbauth status",
         "%nbauth whoami",
         "nbauth_session",

@@ -73,8 +73,8 @@ def test_device_code_run_all_session_status_whoami_logout(shell: InteractiveShel
     session_cell = cell(
         shell,
         "s = %nbauth session\n"
-        f"keys = [o['Key'] for o in s.client('s3').list_objects_v2(Bucket={sb.bucket!r})"
-        "['Contents']]",
+        f"keys = [o['Key'] for o in s.client('s3').list_objects_v2(Bucket={sb.bucket!r}, "
+        "Prefix='public/')['Contents']]",
     )
     shown.append(session_cell)
     assert session_cell.value.error_in_exec is None, session_cell.text
@@ -103,7 +103,10 @@ def test_device_code_run_all_session_status_whoami_logout(shell: InteractiveShel
     _no_traceback(again)
 
     value = magic(shell, "session")
-    assert value.value.client("s3").list_objects_v2(Bucket=sb.bucket)["KeyCount"] >= 1
+    assert (
+        value.value.client("s3").list_objects_v2(Bucket=sb.bucket, Prefix="public/")["KeyCount"]
+        >= 1
+    )
     shown.append(cell(shell, "nbauth_session"))
     shown.append(cell(shell, "s"))
 

@@ -41,8 +41,8 @@ def test_credentials_list_the_bucket(sb: Any, identity: Any) -> None:
     assert credentials["AccessKeyId"].startswith("ASIA")
     assert credentials["SecretKey"] and credentials["SessionToken"]
     s3 = _session(sb, credentials).client("s3", endpoint_url=sb.aws_endpoint_url)
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=sb.bucket)["Contents"]]
-    assert {"hello.txt", "data/example.csv"} <= set(keys)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=sb.bucket, Prefix="public/")["Contents"]]
+    assert {"public/hello.txt", "public/data/example.csv"} <= set(keys)
     sts = _session(sb, credentials).client("sts", endpoint_url=sb.aws_endpoint_url)
     role_name = sb.authenticated_role_arn.split("/")[-1]
     assert f"assumed-role/{role_name}/" in sts.get_caller_identity()["Arn"]

@@ -96,7 +96,7 @@ def test_env_points_boto3_at_the_sandbox(sb: Any) -> None:
     }
     code = (
         "import boto3; s3 = boto3.client('s3');"
-        "print(s3.get_object(Bucket='nbauth-sandbox-data', Key='hello.txt')['Body'].read())"
+        "print(s3.get_object(Bucket='nbauth-sandbox-data', Key='public/hello.txt')['Body'].read())"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | sb.env
     out = subprocess.run(
@@ -107,9 +107,9 @@ def test_env_points_boto3_at_the_sandbox(sb: Any) -> None:
 
 def test_seeded_objects(sb: Any) -> None:
     s3 = sb.client("s3")
-    hello = s3.get_object(Bucket=sb.bucket, Key="hello.txt")["Body"].read()
+    hello = s3.get_object(Bucket=sb.bucket, Key="public/hello.txt")["Body"].read()
     assert hello == b"Hello from the nbauth sandbox!\n"
-    csv = s3.get_object(Bucket=sb.bucket, Key="data/example.csv")["Body"].read().decode()
+    csv = s3.get_object(Bucket=sb.bucket, Key="public/data/example.csv")["Body"].read().decode()
     assert csv.splitlines()[0] == "city,country,population"
 
 
