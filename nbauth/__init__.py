@@ -34,6 +34,7 @@ _EXPORTS = {
     "confirm_sign_in": "api",
     "sign_up": "api",
     "confirm_sign_up": "api",
+    "auto_sign_in": "api",
     "resend_sign_up_code": "api",
     "reset_password": "api",
     "confirm_reset_password": "api",
@@ -93,6 +94,7 @@ __all__ = [
     "RefreshPolicy",
     "SignInResult",
     "TokenProvider",
+    "auto_sign_in",
     "boto3_session",
     "clear_federation_to_identity_pool",
     "configure",
@@ -145,6 +147,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from . import errors, integrations
     from .api import (
+        auto_sign_in,
         boto3_session,
         clear_federation_to_identity_pool,
         configure,

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .oidc.rfc8628 import DeviceCodeSignIn
 
 __all__ = [
+    "auto_sign_in",
     "boto3_session",
     "clear_federation_to_identity_pool",
     "configure",
@@ -162,10 +163,15 @@ def sign_in(
     *,
     auth_flow: str = "USER_SRP_AUTH",
     client_metadata: Mapping[str, str] | None = None,
+    preferred_challenge: str | None = None,
 ) -> SignInResult:
     """See :meth:`Auth.sign_in`."""
     return current_auth().sign_in(
-        username, password, auth_flow=auth_flow, client_metadata=client_metadata
+        username,
+        password,
+        auth_flow=auth_flow,
+        client_metadata=client_metadata,
+        preferred_challenge=preferred_challenge,
     )
 
 
@@ -192,6 +198,7 @@ def sign_up(
     user_attributes: Mapping[str, str] | None = None,
     validation_data: Mapping[str, str] | None = None,
     client_metadata: Mapping[str, str] | None = None,
+    auto_sign_in: bool | Mapping[str, Any] = False,
 ) -> SignUpResult:
     """See :meth:`Auth.sign_up`."""
     return current_auth().sign_up(
@@ -200,6 +207,7 @@ def sign_up(
         user_attributes=user_attributes,
         validation_data=validation_data,
         client_metadata=client_metadata,
+        auto_sign_in=auto_sign_in,
     )
 
 
@@ -208,6 +216,11 @@ def confirm_sign_up(
 ) -> SignUpResult:
     """See :meth:`Auth.confirm_sign_up`."""
     return current_auth().confirm_sign_up(username, code, client_metadata=client_metadata)
+
+
+def auto_sign_in() -> SignInResult:
+    """See :meth:`Auth.auto_sign_in`."""
+    return current_auth().auto_sign_in()
 
 
 def resend_sign_up_code(

@@ -1,4 +1,8 @@
-"""Amplify's ``getCurrentUser`` and the access token the self-service calls need."""
+"""Amplify's ``getCurrentUser`` and the access token the self-service calls need.
+
+``getCurrentUser`` reads the tokens only: no identity-pool call (``GetId``,
+``GetCredentialsForIdentity``) and no network at all — it works while the identity pool is down.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,19 @@ from typing import Any
 
 from ..core.values import AuthTokens
 from ..errors import InvalidParameterError, NoCredentialsError
+from .token_sources import UserTokenSource
+from .user_session import UserSession
 
-__all__ = ["access_token", "check_user_attributes", "current_user"]
+__all__ = ["access_token", "check_user_attributes", "current_user", "held_tokens"]
+
+
+def held_tokens(user: UserSession | None, custom: UserTokenSource | None) -> AuthTokens | None:
+    """The tokens held now: the signed-in user's (read without a refresh), else those of a
+    custom token provider; no credentials, no network call of nbauth's."""
+    if user is not None:
+        current = user.current
+        return current.auth_tokens if current is not None else None
+    return custom.tokens() if custom is not None else None
 
 
 def current_user(tokens: AuthTokens | None) -> dict[str, Any]:

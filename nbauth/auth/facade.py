@@ -179,6 +179,17 @@ class Auth(UserPoolAPI):
             self._custom_source = UserTokenSource(provider) if provider is not None else None
             self._reader.on_transition()
 
+    def get_current_user(self) -> dict[str, Any]:
+        """Amplify's ``getCurrentUser``: ``{"username", "user_id", "sign_in_details"}``.
+
+        Read from the tokens held now (the signed-in user's, or a custom token provider's):
+        no identity-pool call and no network call, so it works while the identity pool is
+        down. Raises :class:`~nbauth.errors.NoCredentialsError` when nobody is signed in.
+        """
+        from .current_user import current_user, held_tokens
+
+        return current_user(held_tokens(self.signed_in_user, self._custom_source))
+
     def invalidate_session_cache(self) -> None:
         """Forget the cached :meth:`fetch_auth_session` result (the next call rebuilds it)."""
         self._reader.invalidate()

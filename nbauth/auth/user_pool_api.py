@@ -47,9 +47,14 @@ class UserPoolAPI:
         *,
         auth_flow: str = "USER_SRP_AUTH",
         client_metadata: Mapping[str, str] | None = None,
+        preferred_challenge: str | None = None,
     ) -> SignInResult:
         return self._user_pool.sign_in(
-            username, password, auth_flow=auth_flow, client_metadata=client_metadata
+            username,
+            password,
+            auth_flow=auth_flow,
+            client_metadata=client_metadata,
+            preferred_challenge=preferred_challenge,
         )
 
     @doc_from(UserPoolSignInService.confirm_sign_in)
@@ -77,6 +82,7 @@ class UserPoolAPI:
         user_attributes: Mapping[str, str] | None = None,
         validation_data: Mapping[str, str] | None = None,
         client_metadata: Mapping[str, str] | None = None,
+        auto_sign_in: bool | Mapping[str, Any] = False,
     ) -> SignUpResult:
         return self._user_pool.sign_up(
             username,
@@ -84,6 +90,7 @@ class UserPoolAPI:
             user_attributes=user_attributes,
             validation_data=validation_data,
             client_metadata=client_metadata,
+            auto_sign_in=auto_sign_in,
         )
 
     @doc_from(UserPoolSignInService.confirm_sign_up)
@@ -91,6 +98,10 @@ class UserPoolAPI:
         self, username: str, code: str, *, client_metadata: Mapping[str, str] | None = None
     ) -> SignUpResult:
         return self._user_pool.confirm_sign_up(username, code, client_metadata=client_metadata)
+
+    @doc_from(UserPoolSignInService.auto_sign_in)
+    def auto_sign_in(self) -> SignInResult:
+        return self._user_pool.auto_sign_in()
 
     @doc_from(UserPoolSignInService.resend_sign_up_code)
     def resend_sign_up_code(
@@ -116,12 +127,6 @@ class UserPoolAPI:
         return self._user_pool.confirm_reset_password(
             username, new_password, code, client_metadata=client_metadata
         )
-
-    def get_current_user(self) -> dict[str, Any]:
-        """Amplify's ``getCurrentUser``: ``{"username", "user_id", "sign_in_details"}``."""
-        from .current_user import current_user
-
-        return current_user(self.fetch_auth_session().tokens)
 
     def fetch_user_attributes(self) -> dict[str, str]:
         """Amplify's ``fetchUserAttributes`` (``GetUser``)."""

@@ -6,6 +6,10 @@ Results follow Amplify's shapes: ``SignUpResult(is_sign_up_complete, user_id, ne
 ``CONFIRM_RESET_PASSWORD_WITH_CODE`` or ``DONE``; ``update_user_attributes`` answers per attribute
 ``{"is_updated": bool, "next_step": {"update_attribute_step": "CONFIRM_ATTRIBUTE_WITH_CODE" |
 "DONE", ...}}``. Every call that Cognito passes to Lambda triggers takes ``client_metadata``.
+
+``SignUp`` and ``ConfirmSignUp`` answer a ``Session`` when the app client allows ``USER_AUTH``;
+``sign_up_with_session`` and ``confirm_sign_up_with_session`` return it for auto sign-in
+(``InitiateAuth(USER_AUTH, Session)``); it is never part of a result.
 """
 
 from __future__ import annotations
@@ -77,6 +81,24 @@ class UserPoolAccount:
         client_metadata: Mapping[str, str] | None = None,
     ) -> SignUpResult:
         """``SignUp``; ``validation_data`` and ``client_metadata`` reach the pre sign-up trigger."""
+        return self.sign_up_with_session(
+            username,
+            password,
+            user_attributes=user_attributes,
+            validation_data=validation_data,
+            client_metadata=client_metadata,
+        )[0]
+
+    def sign_up_with_session(
+        self,
+        username: str,
+        password: str,
+        *,
+        user_attributes: Mapping[str, str] | None = None,
+        validation_data: Mapping[str, str] | None = None,
+        client_metadata: Mapping[str, str] | None = None,
+    ) -> tuple[SignUpResult, str | None]:
+        """:meth:`sign_up`, and the ``Session`` that ``SignUp`` answered (if any)."""
         username = _require(username, "username")
         answer = self.client.call(
             "SignUp",
@@ -92,14 +114,20 @@ class UserPoolAccount:
         step: dict[str, Any] = {"sign_up_step": "DONE" if confirmed else "CONFIRM_SIGN_UP"}
         if not confirmed:
             step["code_delivery_details"] = _delivery(answer.get("CodeDeliveryDetails"))
-        return SignUpResult(confirmed, answer.get("UserSub"), step)
+        return SignUpResult(confirmed, answer.get("UserSub"), step), answer.get("Session")
 
     def confirm_sign_up(
         self, username: str, code: str, *, client_metadata: Mapping[str, str] | None = None
     ) -> SignUpResult:
         """``ConfirmSignUp``; ``client_metadata`` reaches the post confirmation trigger."""
+        return self.confirm_sign_up_with_session(username, code, client_metadata=client_metadata)[0]
+
+    def confirm_sign_up_with_session(
+        self, username: str, code: str, *, client_metadata: Mapping[str, str] | None = None
+    ) -> tuple[SignUpResult, str | None]:
+        """:meth:`confirm_sign_up`, and the ``Session`` that ``ConfirmSignUp`` answered."""
         username = _require(username, "username")
-        self.client.call(
+        answer = self.client.call(
             "ConfirmSignUp",
             ClientId=self.client.client_id,
             Username=username,
@@ -107,7 +135,7 @@ class UserPoolAccount:
             SecretHash=self._secret(username),
             ClientMetadata=check_client_metadata(client_metadata),
         )
-        return SignUpResult(True, None, {"sign_up_step": "DONE"})
+        return SignUpResult(True, None, {"sign_up_step": "DONE"}), answer.get("Session")
 
     def resend_sign_up_code(
         self, username: str, *, client_metadata: Mapping[str, str] | None = None

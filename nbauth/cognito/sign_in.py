@@ -1,17 +1,20 @@
-"""Signing in to a Cognito user pool: SRP, passwords, custom auth, and every challenge.
+"""Signing in to a Cognito user pool: SRP, passwords, custom auth, ``USER_AUTH``, every challenge.
 
 :class:`UserPoolSignIn` drives ``InitiateAuth`` and ``RespondToAuthChallenge`` like Amplify's
 ``signIn``/``confirmSignIn``: the SRP ``PASSWORD_VERIFIER`` round is answered by itself; the
 challenges a person must answer come back as a ``next_step`` (see
-:mod:`nbauth.cognito.sign_in_steps`). ``client_metadata`` goes on the ``InitiateAuth`` **and**
-on every ``RespondToAuthChallenge`` of one sign-in. A pending challenge expires after 3 minutes,
-like Cognito's session.
+:mod:`nbauth.cognito.sign_in_steps`; ``USER_AUTH`` in :mod:`nbauth.cognito.user_auth`). A pending
+challenge expires after 3 minutes, like Cognito's session.
 
-Which Lambda triggers receive ``client_metadata`` is Cognito's rule, not ours: ``InitiateAuth``'s
-reaches pre authentication and user migration as ``validationData`` (and pre sign-up, for
-``SignUp``'s own); ``RespondToAuthChallenge``'s reaches define/create/verify auth challenge, post
-authentication, pre token generation and custom message as ``clientMetadata`` — so the first
-define/create auth challenge of a custom flow never sees the ``InitiateAuth`` metadata.
+``client_metadata`` is sent exactly as Amplify sends it: each call's own metadata goes on every
+request *that call* makes — ``sign_in``'s on its ``InitiateAuth`` and on the automatic SRP
+``RespondToAuthChallenge(PASSWORD_VERIFIER)``; ``confirm_sign_in``'s on its
+``RespondToAuthChallenge``. Nothing is carried from ``sign_in`` to a later ``confirm_sign_in``.
+
+Which Lambda triggers receive it is Cognito's rule, not ours: ``InitiateAuth``'s reaches pre
+authentication and user migration as ``validationData``; ``RespondToAuthChallenge``'s reaches
+define/create/verify auth challenge, post authentication, pre token generation and custom message
+as ``clientMetadata`` (the table is in the README's user-pool section).
 """
 
 from __future__ import annotations
@@ -35,17 +38,30 @@ from ..errors import (
 from ..oidc.tokens import OIDCTokens
 from .sign_in_steps import MFA_ANSWERS, TotpSetupDetails, step_for_challenge
 from .srp import SrpSession
+from .user_auth import (
+    OTP_CHALLENGES,
+    PASSWORD_FACTORS,
+    check_preferred_challenge,
+    factor_choice,
+    passkeys_unsupported,
+)
 from .user_pool_client import UserPoolClient, check_client_metadata
 
 __all__ = ["AUTH_FLOWS", "CHALLENGE_TTL_SECONDS", "UserPoolSignIn"]
 
-AUTH_FLOWS = ("USER_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_WITH_SRP", "CUSTOM_WITHOUT_SRP")
+AUTH_FLOWS = (
+    "USER_SRP_AUTH",
+    "USER_PASSWORD_AUTH",
+    "CUSTOM_WITH_SRP",
+    "CUSTOM_WITHOUT_SRP",
+    "USER_AUTH",
+)
 #: Cognito keeps a challenge session for 3 minutes.
 CHALLENGE_TTL_SECONDS = 180.0
 
 _RESPONSE_KEYS = {
     "SMS_MFA": "SMS_MFA_CODE",
-    "EMAIL_OTP": "EMAIL_OTP_CODE",
+    **OTP_CHALLENGES,
     "SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE",
     "CUSTOM_CHALLENGE": "ANSWER",
     "SELECT_MFA_TYPE": "ANSWER",
@@ -61,10 +77,11 @@ class _Pending:
     challenge: str
     parameters: dict[str, str]
     session: str | None = field(repr=False)
-    client_metadata: dict[str, str] | None
     expires_at: float
     auth_flow: str
     totp_setup: TotpSetupDetails | None = None
+    available: tuple[str, ...] = ()  # SELECT_CHALLENGE's AvailableChallenges
+    selected: str | None = None  # a password factor picked at SELECT_CHALLENGE
 
 
 class UserPoolSignIn:
@@ -101,36 +118,39 @@ class UserPoolSignIn:
         *,
         auth_flow: str,
         client_metadata: Mapping[str, str] | None,
+        preferred_challenge: str | None = None,
+        session: str | None = None,
     ) -> tuple[SignInResult, OIDCTokens | None]:
+        """``InitiateAuth`` (``session``: the one ``ConfirmSignUp`` returned, for auto sign-in
+        with ``USER_AUTH``)."""
         if not isinstance(username, str) or not username.strip():
             raise InvalidParameterError("sign_in() needs a username.")
         if auth_flow not in AUTH_FLOWS:
             raise InvalidParameterError(
                 f"auth_flow must be one of {', '.join(AUTH_FLOWS)}, got {auth_flow!r}."
             )
-        if auth_flow == "CUSTOM_WITHOUT_SRP":
+        preferred = check_preferred_challenge(preferred_challenge, password, auth_flow)
+        if auth_flow == "CUSTOM_WITHOUT_SRP" or (auth_flow == "USER_AUTH" and not preferred):
             password = None
-        elif not isinstance(password, str) or not password:
+        elif auth_flow != "USER_AUTH" and (not isinstance(password, str) or not password):
             raise InvalidParameterError(
                 f"{auth_flow} needs a password.",
-                "Pass password=..., or use auth_flow='CUSTOM_WITHOUT_SRP'.",
+                "Pass password=..., or use auth_flow='CUSTOM_WITHOUT_SRP' or 'USER_AUTH'.",
             )
         metadata = check_client_metadata(client_metadata)
         username = username.strip()
         self._pending = None
         srp = None
         params: dict[str, str] = {"USERNAME": username}
-        cognito_flow = auth_flow
-        if auth_flow in ("USER_SRP_AUTH", "CUSTOM_WITH_SRP"):
-            srp = SrpSession(
-                self.client.user_pool_id, random_bytes=self._random_bytes or secrets.token_bytes
-            )
+        cognito_flow = "CUSTOM_AUTH" if auth_flow.startswith("CUSTOM") else auth_flow
+        if auth_flow in ("USER_SRP_AUTH", "CUSTOM_WITH_SRP") or preferred == "PASSWORD_SRP":
+            srp = self._srp()
             params["SRP_A"] = srp.srp_a
         if auth_flow == "CUSTOM_WITH_SRP":
             params["CHALLENGE_NAME"] = "SRP_A"
-        if auth_flow.startswith("CUSTOM"):
-            cognito_flow = "CUSTOM_AUTH"
-        if auth_flow == "USER_PASSWORD_AUTH" and password is not None:
+        if preferred:
+            params["PREFERRED_CHALLENGE"] = preferred
+        if password is not None and (auth_flow == "USER_PASSWORD_AUTH" or preferred == "PASSWORD"):
             params["PASSWORD"] = password
         try:
             answer = self.client.call(
@@ -139,12 +159,18 @@ class UserPoolSignIn:
                 ClientId=self.client.client_id,
                 AuthParameters=self.client.with_secret_hash(params, username),
                 ClientMetadata=metadata,
+                Session=session,
             )
             return self._handle(answer, username, auth_flow, metadata, srp, password)
         except UserNotConfirmedError:
             return SignInResult(False, {"sign_in_step": "CONFIRM_SIGN_UP"}), None
         except PasswordResetRequiredError:
             return SignInResult(False, {"sign_in_step": "RESET_PASSWORD"}), None
+
+    def _srp(self) -> SrpSession:
+        return SrpSession(
+            self.client.user_pool_id, random_bytes=self._random_bytes or secrets.token_bytes
+        )
 
     def _handle(
         self,
@@ -183,22 +209,27 @@ class UserPoolSignIn:
                 continue
             if not challenge:
                 raise InvalidStateError("Cognito answered with neither tokens nor a challenge.")
+            if challenge == "WEB_AUTHN":
+                self._pending = None
+                raise passkeys_unsupported()
             totp_setup = None
             if challenge == "MFA_SETUP":
                 setup = self.client.call("AssociateSoftwareToken", Session=session)
                 session = setup.get("Session") or session
                 totp_setup = TotpSetupDetails(setup["SecretCode"], username)
+            available = tuple(str(c) for c in answer.get("AvailableChallenges") or ())
             self._pending = _Pending(
                 username,
                 challenge,
                 parameters,
                 session,
-                metadata,
                 self.clock() + CHALLENGE_TTL_SECONDS,
                 auth_flow,
                 totp_setup,
+                available,
             )
-            return SignInResult(False, step_for_challenge(challenge, parameters, totp_setup)), None
+            step = step_for_challenge(challenge, parameters, totp_setup, available)
+            return SignInResult(False, step), None
 
     # -- confirm_sign_in ------------------------------------------------------------------
 
@@ -210,6 +241,8 @@ class UserPoolSignIn:
         user_attributes: Mapping[str, str] | None = None,
         friendly_device_name: str | None = None,
     ) -> tuple[SignInResult, OIDCTokens | None]:
+        """``RespondToAuthChallenge`` with this call's ``client_metadata`` only (Amplify's
+        ``confirmSignIn`` sends its own ``options.clientMetadata``, nothing from ``signIn``)."""
         pending = self._pending
         if pending is None:
             raise InvalidStateError(
@@ -223,13 +256,18 @@ class UserPoolSignIn:
         if not isinstance(challenge_response, str) or not challenge_response.strip():
             raise InvalidParameterError("confirm_sign_in() needs the answer to the challenge.")
         answer_text = challenge_response.strip()
-        metadata = {
-            **(pending.client_metadata or {}),
-            **(check_client_metadata(client_metadata) or {}),
-        } or None
-        session = pending.session
-        responses: dict[str, str] = {"USERNAME": pending.username}
+        metadata = check_client_metadata(client_metadata)
         challenge = pending.challenge
+        if challenge == "SELECT_CHALLENGE" and pending.selected is None:
+            choice = factor_choice(answer_text, pending.available)
+            if choice in PASSWORD_FACTORS:  # Amplify asks for the password first, no call
+                pending.selected = choice
+                return SignInResult(False, {"sign_in_step": "CONFIRM_SIGN_IN_WITH_PASSWORD"}), None
+            return self._respond(pending, challenge, {"ANSWER": choice}, pending.session, metadata)
+        if challenge == "SELECT_CHALLENGE" or challenge in PASSWORD_FACTORS:
+            return self._password_factor(pending, challenge_response, metadata)
+        session = pending.session
+        responses: dict[str, str] = {}
         if challenge == "MFA_SETUP":
             verified = self.client.call(
                 "VerifySoftwareToken",
@@ -247,6 +285,38 @@ class UserPoolSignIn:
                     responses[f"userAttributes.{name}"] = value
         else:
             raise InvalidStateError(f"nbauth cannot answer the {challenge} challenge.")
+        return self._respond(pending, challenge, responses, session, metadata)
+
+    def _password_factor(
+        self, pending: _Pending, password: str, metadata: dict[str, str] | None
+    ) -> tuple[SignInResult, OIDCTokens | None]:
+        """The password of ``USER_AUTH``: at ``PASSWORD``/``PASSWORD_SRP``, or after picking
+        one of them at ``SELECT_CHALLENGE`` (then ``ANSWER`` names it)."""
+        factor = pending.selected or pending.challenge
+        responses: dict[str, str] = {}
+        if pending.selected is not None:
+            responses["ANSWER"] = factor
+        srp = None
+        if factor == "PASSWORD_SRP":
+            srp = self._srp()
+            responses["SRP_A"] = srp.srp_a
+        else:
+            responses["PASSWORD"] = password
+        return self._respond(
+            pending, pending.challenge, responses, pending.session, metadata, srp, password
+        )
+
+    def _respond(
+        self,
+        pending: _Pending,
+        challenge: str,
+        responses: dict[str, str],
+        session: str | None,
+        metadata: dict[str, str] | None,
+        srp: SrpSession | None = None,
+        password: str | None = None,
+    ) -> tuple[SignInResult, OIDCTokens | None]:
+        responses = {"USERNAME": pending.username, **responses}
         try:
             answer = self.client.call(
                 "RespondToAuthChallenge",
@@ -261,4 +331,4 @@ class UserPoolSignIn:
             # by nbauth.aws.error_mapping); a wrong code keeps it instead.
             self._pending = None
             raise
-        return self._handle(answer, pending.username, pending.auth_flow, metadata, None, None)
+        return self._handle(answer, pending.username, pending.auth_flow, metadata, srp, password)

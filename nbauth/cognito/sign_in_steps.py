@@ -2,7 +2,10 @@
 
 ``next_step`` is a dict with ``sign_in_step`` (Amplify's names) and what that step needs
 (``code_delivery_details``, ``allowed_mfa_types``, ``totp_setup_details``, ``missing_attributes``,
-``additional_info``).
+``available_challenges``, ``additional_info``). ``USER_AUTH`` (choice-based sign-in) adds
+``CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION`` (``SELECT_CHALLENGE``) and
+``CONFIRM_SIGN_IN_WITH_PASSWORD`` (``PASSWORD``/``PASSWORD_SRP``); its ``EMAIL_OTP``/``SMS_OTP``
+first factors are ``CONFIRM_SIGN_IN_WITH_EMAIL_CODE``/``CONFIRM_SIGN_IN_WITH_SMS_CODE``.
 """
 
 from __future__ import annotations
@@ -63,9 +66,13 @@ def _list(value: str | None) -> list[str]:
 
 
 def step_for_challenge(
-    name: str, parameters: dict[str, str], totp_setup: TotpSetupDetails | None = None
+    name: str,
+    parameters: dict[str, str],
+    totp_setup: TotpSetupDetails | None = None,
+    available: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """The ``next_step`` for a Cognito challenge the user must answer."""
+    """The ``next_step`` for a Cognito challenge the user must answer (``available``: the
+    ``AvailableChallenges`` of a ``SELECT_CHALLENGE``)."""
     if name == "NEW_PASSWORD_REQUIRED":
         required = [
             a.removeprefix("userAttributes.") for a in _list(parameters.get("requiredAttributes"))
@@ -74,12 +81,19 @@ def step_for_challenge(
             "sign_in_step": "CONFIRM_SIGN_IN_WITH_NEW_PASSWORD_REQUIRED",
             "missing_attributes": required,
         }
-    if name == "SMS_MFA":
+    if name == "SELECT_CHALLENGE":
+        return {
+            "sign_in_step": "CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION",
+            "available_challenges": list(available),
+        }
+    if name in ("PASSWORD", "PASSWORD_SRP"):
+        return {"sign_in_step": "CONFIRM_SIGN_IN_WITH_PASSWORD"}
+    if name in ("SMS_MFA", "SMS_OTP"):
         return {
             "sign_in_step": "CONFIRM_SIGN_IN_WITH_SMS_CODE",
             "code_delivery_details": _delivery(parameters, "SMS"),
         }
-    if name == "EMAIL_OTP":
+    if name == "EMAIL_OTP":  # an MFA code, or USER_AUTH's email one-time password
         return {
             "sign_in_step": "CONFIRM_SIGN_IN_WITH_EMAIL_CODE",
             "code_delivery_details": _delivery(parameters, "EMAIL"),
