@@ -20,6 +20,8 @@ from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
 
+from .issued_credentials import IssuedCredentials
+
 __all__ = [
     "ACCOUNT_ID",
     "IdentityPoolConfig",
@@ -27,9 +29,11 @@ __all__ = [
     "OidcProviderConfig",
     "UserPoolProvider",
     "assume_role_with_web_identity",
+    "assumed_role_credentials",
     "identity_pool_config",
     "oidc_provider",
     "role_exists",
+    "role_id",
     "user_pool_exists",
     "user_pool_user_sub",
 ]
@@ -150,6 +154,42 @@ def role_exists(role_arn: str) -> bool:
     return any(role.arn == role_arn for role in _iam().get_roles())
 
 
+def role_id(role_arn: str) -> str | None:
+    """The role's unique id (``AROA…``), or None if IAM has no role with this ARN."""
+    for role in _iam().get_roles():
+        if role.arn == role_arn:
+            return str(role.id)
+    return None
+
+
+def _epoch(expiration: datetime.datetime) -> float:
+    if expiration.tzinfo is None:  # moto keeps naive UTC datetimes
+        expiration = expiration.replace(tzinfo=datetime.timezone.utc)
+    return expiration.timestamp()
+
+
+def assumed_role_credentials(access_key_id: str) -> IssuedCredentials | None:
+    """Credentials moto's STS minted (``AssumeRole*``) with this access key id, or None.
+
+    Searches the default account's backend, where ``sts.assume_role`` made with the sandbox's
+    admin key (and the strict identity pool) put them.
+    """
+    if not access_key_id.startswith("ASIA"):
+        return None
+    backend = sts_backends[ACCOUNT_ID]["aws"]
+    role = backend.get_assumed_role_from_access_key(access_key_id)
+    if role is None:
+        return None
+    return IssuedCredentials(
+        access_key_id=role.access_key_id,
+        secret_key=role.secret_access_key,
+        session_token=role.session_token,
+        expiration=_epoch(role.expiration),
+        role_arn=role.role_arn,
+        session_name=role.session_name,
+    )
+
+
 def assume_role_with_web_identity(
     *, role_arn: str, session_name: str, duration_seconds: int, region: str
 ) -> MintedCredentials:
@@ -168,12 +208,9 @@ def assume_role_with_web_identity(
         duration=duration_seconds,
         external_id=None,
     )
-    expiration: datetime.datetime = role.expiration
-    if expiration.tzinfo is None:  # moto keeps naive UTC datetimes
-        expiration = expiration.replace(tzinfo=datetime.timezone.utc)
     return MintedCredentials(
         access_key_id=role.access_key_id,
         secret_key=role.secret_access_key,
         session_token=role.session_token,
-        expiration=expiration.timestamp(),
+        expiration=_epoch(role.expiration),
     )

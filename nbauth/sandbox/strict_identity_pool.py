@@ -12,7 +12,10 @@ Operations handled here: ``GetId``, ``GetCredentialsForIdentity``,
 ``GetOpenIdToken``, ``GetOpenIdTokenForDeveloperIdentity``,
 ``SetIdentityPoolRoles``, ``GetIdentityPoolRoles`` (moto lacks both),
 ``DescribeIdentity``, ``ListIdentities`` and ``DeleteIdentities``.
-Signatures of admin calls are not checked. ``RoleMappings`` are stored and
+Every set of credentials minted is recorded in :attr:`StrictIdentityPool.issued`
+(with its identity), and ``DeleteIdentities`` revokes the identity's sets, so the
+signed-request layer (:mod:`nbauth.sandbox.signed_requests`) can check them.
+Signatures are checked there, not here. ``RoleMappings`` are stored and
 returned but not evaluated.
 """
 
@@ -36,6 +39,7 @@ from .aws_errors import (
 from .faults import COGNITO_IDENTITY_PREFIX
 from .identity_store import Identity, IdentityStore, LoginRef
 from .identity_tokens import IdentityTokenIssuer
+from .issued_credentials import IssuedCredentials, IssuedCredentialsRegistry
 from .logins import LoginVerifier, VerifiedLogin
 from .moto_backends import IdentityPoolConfig
 from .token_verification import JwksCache
@@ -107,7 +111,8 @@ class StrictIdentityPool:
     """WSGI middleware answering Cognito Identity operations like Cognito.
 
     ``credentials_lifetime`` (seconds) is the ``DurationSeconds`` of minted
-    credentials; change it at any time. Thread-safe.
+    credentials; change it at any time. ``issued`` records what was minted
+    (moto's other STS credentials are found through it too). Thread-safe.
     """
 
     def __init__(
@@ -116,9 +121,13 @@ class StrictIdentityPool:
         *,
         credentials_lifetime: int = 3600,
         clock: Callable[[], float] = time.time,
+        issued: IssuedCredentialsRegistry | None = None,
     ) -> None:
         self._app = app
         self.credentials_lifetime = credentials_lifetime
+        self.issued = issued or IssuedCredentialsRegistry(
+            fallback=moto_backends.assumed_role_credentials, clock=clock
+        )
         self.store = IdentityStore(clock=clock)
         self.identity_tokens = IdentityTokenIssuer()
         self.jwks = JwksCache()
@@ -220,6 +229,17 @@ class StrictIdentityPool:
             session_name=_SESSION_NAME,
             duration_seconds=int(self.credentials_lifetime),
             region=pool.region,
+        )
+        self.issued.record(
+            IssuedCredentials(
+                access_key_id=credentials.access_key_id,
+                secret_key=credentials.secret_key,
+                session_token=credentials.session_token,
+                expiration=credentials.expiration,
+                role_arn=role_arn,
+                session_name=_SESSION_NAME,
+                identity_id=identity.identity_id,
+            )
         )
         return {
             "IdentityId": identity.identity_id,
@@ -389,6 +409,7 @@ class StrictIdentityPool:
         for identity_id in ids:
             if isinstance(identity_id, str):
                 self.store.delete(identity_id)
+                self.issued.revoke_identity(identity_id)
         return {"UnprocessedIdentityIds": []}
 
 
