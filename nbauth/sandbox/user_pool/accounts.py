@@ -13,6 +13,13 @@ verified and runs ``PostConfirmation_ConfirmSignUp``. ``ForgotPassword``
 "sends" a reset code (1 hour, ``CustomMessage_ForgotPassword``) to a verified
 email or phone; ``ConfirmForgotPassword`` sets the new password and runs
 ``PostConfirmation_ConfirmForgotPassword``.
+
+When the app client allows ``USER_AUTH``, ``SignUp`` answers a ``Session``
+(to pass to ``ConfirmSignUp``) and ``ConfirmSignUp`` answers one for
+``InitiateAuth(USER_AUTH, Session)``: sign-in without asking for the
+password again (the confirmation code was the first factor); an auto-confirmed
+``SignUp`` answers the latter at once. Sessions last the client's
+``AuthSessionValidity``.
 """
 
 from __future__ import annotations
@@ -20,14 +27,16 @@ from __future__ import annotations
 from typing import Any
 
 from . import events, users
+from .challenge_io import new_session
 from .delivery import channel_for_verification, send_code
-from .errors import AwsError, invalid_parameter, not_authorized, user_disabled
+from .errors import AwsError, invalid_parameter, not_authorized, session_invalid, user_disabled
 from .migration import migrate_user
 from .outbox import FORGOT_PASSWORD_CODE_SECONDS, SIGN_UP_CODE_SECONDS
 from .params import Params, attribute_map, optional_str, require_str, string_map
 from .secret_hash import check_secret_hash
 from .state import Call, UserPoolState
 from .triggers import invalid_lambda_response, optional_bool
+from .user_auth import SIGN_UP_CONFIRMED, SIGN_UP_SESSION
 
 __all__ = [
     "confirm_forgot_password",
@@ -74,6 +83,13 @@ def _send_sign_up_code(
     )
 
 
+def _sign_in_session(call: Call, user: Any, waiting_for: str) -> str | None:
+    """A session for auto sign-in, when the client allows ``USER_AUTH``."""
+    if not call.app.allows("USER_AUTH"):
+        return None
+    return new_session(call, user, waiting_for, "USER_AUTH").session_id
+
+
 def _post_confirmation(call: Call, user: Any, source: str, metadata: dict[str, str]) -> None:
     call.trigger(
         "post_confirmation",
@@ -115,10 +131,13 @@ def sign_up(state: UserPoolState, params: Params) -> dict[str, Any]:
     body: dict[str, Any] = {"UserConfirmed": auto_confirm, "UserSub": str(user.id)}
     if auto_confirm:
         _post_confirmation(call, user, "PostConfirmation_ConfirmSignUp", metadata)
-        return body
-    details = _send_sign_up_code(call, user, "CustomMessage_SignUp", metadata)
-    if details is not None:
-        body["CodeDeliveryDetails"] = details
+    else:
+        details = _send_sign_up_code(call, user, "CustomMessage_SignUp", metadata)
+        if details is not None:
+            body["CodeDeliveryDetails"] = details
+    session = _sign_in_session(call, user, SIGN_UP_CONFIRMED if auto_confirm else SIGN_UP_SESSION)
+    if session is not None:
+        body["Session"] = session
     return body
 
 
@@ -132,14 +151,22 @@ def confirm_sign_up(state: UserPoolState, params: Params) -> dict[str, Any]:
     current = users.status(user)
     if current != "UNCONFIRMED":
         raise not_authorized(f"User cannot be confirmed. Current status is {current}")
+    given = optional_str(params, "Session")
+    if given:  # SignUp's session, optional: it must be this user's
+        session = state.sessions.get(given, state.now())
+        if session.challenge != SIGN_UP_SESSION or session.username != str(user.username):
+            raise session_invalid()
     channel = state.codes.redeem(call.code_key(user, "sign_up"), code, state.now())
+    if given:
+        state.sessions.consume(session)
     users.set_status(user, "CONFIRMED")
     if channel is not None:
         users.update_attributes(
             user, {"email_verified" if channel == "email" else "phone_number_verified": "true"}
         )
     _post_confirmation(call, user, "PostConfirmation_ConfirmSignUp", metadata)
-    return {}
+    sign_in = _sign_in_session(call, user, SIGN_UP_CONFIRMED)
+    return {"Session": sign_in} if sign_in is not None else {}
 
 
 def resend_confirmation_code(state: UserPoolState, params: Params) -> dict[str, Any]:

@@ -33,6 +33,7 @@ _CODE_KEYS = {
     SMS_MFA: "SMS_MFA_CODE",
     EMAIL_OTP: "EMAIL_OTP_CODE",
     SOFTWARE_TOKEN_MFA: "SOFTWARE_TOKEN_MFA_CODE",
+    "SMS_OTP": "SMS_OTP_CODE",  # USER_AUTH's first factor (EMAIL_OTP shares the MFA name)
 }
 _NEW_PASSWORD_SOURCE = "TokenGeneration_NewPasswordChallenge"
 _READ_ONLY_ATTRIBUTES = {"sub", "email_verified", "phone_number_verified", "cognito:user_status"}
@@ -190,6 +191,7 @@ HANDLERS = {
     SMS_MFA: _factor_answer,
     EMAIL_OTP: _factor_answer,
     SOFTWARE_TOKEN_MFA: _factor_answer,
+    "SMS_OTP": _factor_answer,
     "SELECT_MFA_TYPE": _select_mfa_type,
     "MFA_SETUP": _mfa_setup,
 }

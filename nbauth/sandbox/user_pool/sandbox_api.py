@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import users
@@ -220,9 +220,34 @@ class UserPoolControls:
                 raise ValueError(f"{name} must be a positive number of seconds")
             setattr(lifetimes, name, value)
 
+    # -- choice-based sign-in (USER_AUTH) ------------------------------------------------
+    def allow_user_auth(
+        self, first_factors: Sequence[str] | None = ("PASSWORD", "EMAIL_OTP", "SMS_OTP")
+    ) -> None:
+        """Choice-based sign-in: ``ALLOW_USER_AUTH`` on the sandbox's app clients and the
+        pool's ``SignInPolicy.AllowedFirstAuthFactors`` = ``first_factors`` (``None``: take
+        ``ALLOW_USER_AUTH`` away and drop the policy). What ``UpdateUserPoolClient`` and
+        ``UpdateUserPool`` would set, without resetting the pool's other settings."""
+        if first_factors is not None:
+            bad = sorted(set(first_factors) - {"PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"})
+            if bad or not first_factors:
+                raise ValueError("first_factors: PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN (1-4)")
+        pool = self._pool()
+        policies = dict(pool.extended_config.get("Policies") or {})
+        if first_factors is None:
+            policies.pop("SignInPolicy", None)
+        else:
+            policies["SignInPolicy"] = {"AllowedFirstAuthFactors": list(first_factors)}
+        pool.extended_config["Policies"] = policies
+        for client_id in (self._resources.user_pool_client_id, self._resources.secret_client_id):
+            config = users.find_client(client_id).client.extended_config
+            flows = [f for f in config.get("ExplicitAuthFlows") or [] if f != "ALLOW_USER_AUTH"]
+            config["ExplicitAuthFlows"] = flows + (["ALLOW_USER_AUTH"] if first_factors else [])
+
     def reset_user_pool(self) -> None:
         """Back to the start: no triggers, real time, MFA off, default token lifetimes,
-        no sent messages."""
+        no sent messages, no choice-based sign-in."""
+        self.allow_user_auth(None)
         state = self._user_pool.state
         state.triggers.clear()
         state.clock.reset()

@@ -1,7 +1,8 @@
 """``InitiateAuth`` and ``RespondToAuthChallenge``: the sign-in flows.
 
 ``USER_PASSWORD_AUTH``, ``USER_SRP_AUTH``, ``CUSTOM_AUTH`` (with or without
-``SRP_A``), ``REFRESH_TOKEN_AUTH``/``REFRESH_TOKEN``. Each must be allowed by
+``SRP_A``), ``REFRESH_TOKEN_AUTH``/``REFRESH_TOKEN``, ``USER_AUTH`` (see
+:mod:`.user_auth`). Each must be allowed by
 the app client's ``ExplicitAuthFlows`` (Cognito's default when none are set:
 SRP, custom and refresh). Order of checks on ``InitiateAuth``: flow, client,
 ``SECRET_HASH``, user (migration / unknown user), disabled, pre
@@ -36,6 +37,8 @@ from .password_verifier import (
 from .refresh import initiate_refresh
 from .secret_hash import check_secret_hash
 from .state import Call, UserPoolState
+from .user_auth import HANDLERS as USER_AUTH_HANDLERS
+from .user_auth import initiate_user_auth
 
 __all__ = ["initiate_auth", "respond_to_auth_challenge"]
 
@@ -52,6 +55,7 @@ AUTH_FLOWS = (
 _DEFAULT_FLOWS = ("USER_SRP_AUTH", "CUSTOM_AUTH")
 _HANDLERS = {
     **CHALLENGE_HANDLERS,
+    **USER_AUTH_HANDLERS,
     "PASSWORD_VERIFIER": answer_password_verifier,
     "CUSTOM_CHALLENGE": answer_custom_challenge,
 }
@@ -87,7 +91,9 @@ def initiate_auth(state: UserPoolState, params: Params) -> dict[str, Any]:
         return initiate_refresh(call, auth)
     if flow.startswith("ADMIN_"):
         raise invalid_parameter("Initiate Auth method not supported.")
-    if flow == "USER_AUTH" or not _flow_allowed(call, flow):
+    if flow == "USER_AUTH":
+        return initiate_user_auth(call, auth, metadata, optional_str(params, "Session"))
+    if not _flow_allowed(call, flow):
         raise invalid_parameter(f"{flow} flow not enabled for this client")
     username = auth.get("USERNAME")
     if not username:
