@@ -268,7 +268,8 @@ def test_client_metadata_reaches_exactly_the_triggers_cognito_passes_it_to(
         "step": "initiate",
     }
     # The first define auth challenge never sees InitiateAuth's metadata; later rounds see the
-    # RespondToAuthChallenge metadata (nbauth sends the sign-in's metadata on every response).
+    # RespondToAuthChallenge metadata: confirm_sign_in's own (with the provider's defaults),
+    # never sign_in's — as Amplify sends it (tests/integration/test_user_pool_amplify_parity.py).
     assert defined[0] is None
     assert defined[-1] == {"app": "nbauth-tests", "step": "respond"}
     assert seen["post_authentication"][-1]["clientMetadata"] == {
