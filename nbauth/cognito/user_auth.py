@@ -65,7 +65,7 @@ def check_preferred_challenge(
         raise passkeys_unsupported()
     if choice not in FIRST_FACTORS:
         raise InvalidParameterError(
-            f"preferred_challenge must be one of {', '.join(FIRST_FACTORS)}, got {preferred!r}."
+            f"preferred_challenge must be one of {', '.join(FIRST_FACTORS)}."
         )
     if choice in PASSWORD_FACTORS and not (isinstance(password, str) and password):
         raise InvalidParameterError(

@@ -5,7 +5,8 @@ triggers, mints tokens it cannot revoke individually). :class:`StrictUserPool`
 is a WSGI middleware in front of it that answers the user-pool operations a
 client such as Amplify or nbauth uses, like Cognito, with moto's backend as
 the user store — SRP-6a (server half), ``USER_PASSWORD_AUTH``,
-``CUSTOM_AUTH`` (with and without SRP), refresh, ``NEW_PASSWORD_REQUIRED``,
+``CUSTOM_AUTH`` (with and without SRP), ``USER_AUTH`` (choice-based), refresh,
+``NEW_PASSWORD_REQUIRED``,
 SMS/email/TOTP MFA with ``SELECT_MFA_TYPE`` and ``MFA_SETUP``, sign-up,
 confirmation, password reset, attribute verification, sign-out and
 revocation — and that runs Lambda triggers written in Python.
@@ -19,6 +20,7 @@ Modules, one job each:
 ``srp_server``         SRP-6a math, server side (RFC 5054 group, Cognito's HKDF)
 ``challenges``         ``NEW_PASSWORD_REQUIRED`` and the MFA challenges
 ``custom_auth``        define → create → verify loop
+``user_auth``          ``USER_AUTH``: first factors, ``SELECT_CHALLENGE``, sign-up sessions
 ``challenge_io``       new auth sessions and challenge bodies
 ``sessions``           auth sessions (3 minutes, single use)
 ``issuance``           post authentication → pre token generation → tokens
