@@ -1,6 +1,8 @@
 """The running sandbox: one local endpoint for Cognito, IAM, STS and S3, and an IdP.
 
 Request path: ``FaultInjector`` (counts, injected errors) →
+``SignedRequests`` (signatures, session tokens, expiry, clock skew; see
+:mod:`nbauth.sandbox.signed_requests`) →
 ``UserPoolDiscovery`` → ``StrictIdentityPool`` (Cognito Identity, strict) →
 ``StrictUserPool`` (Cognito user pools, strict; Lambda triggers in Python) →
 moto. Served by :class:`~nbauth.sandbox.server.LocalServer` on 127.0.0.1.
@@ -53,6 +55,7 @@ from .seed import (
     seed,
 )
 from .server import LocalServer
+from .signed_requests import SignedRequests
 from .strict_identity_pool import IDENTITY_JWKS_PATH, StrictIdentityPool
 from .user_pool import StrictUserPool, TriggerFn, UserPoolControls
 from .user_pool import users as user_pool_users
@@ -121,7 +124,8 @@ class Sandbox(UserPoolControls):
         self._strict = StrictIdentityPool(
             self._user_pool, credentials_lifetime=credentials_lifetime
         )
-        self._faults = FaultInjector(UserPoolDiscovery(self._strict))
+        self._signed = SignedRequests(UserPoolDiscovery(self._strict), self._strict.issued)
+        self._faults = FaultInjector(self._signed)
         self._server = LocalServer(self._faults, port)
         self.aws_endpoint_url: str = self._server.url
         self._registered = False
@@ -453,7 +457,12 @@ class Sandbox(UserPoolControls):
             raise ValueError(err.message) from None
 
     def delete_identity(self, identity_id: str) -> None:
-        """``DeleteIdentities`` for one identity; its logins then get a new one."""
+        """``DeleteIdentities`` for one identity; its logins then get a new one.
+
+        Credentials already issued to it are refused from then on (``InvalidToken`` from S3,
+        ``InvalidClientTokenId`` from STS): stricter than AWS, where they stay valid until
+        they expire.
+        """
         self.client("cognito-identity").delete_identities(IdentityIdsToDelete=[identity_id])
 
     def set_credentials_lifetime(self, seconds: int) -> None:

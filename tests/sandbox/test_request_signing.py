@@ -146,7 +146,7 @@ def test_skew_beyond_15_minutes_in_either_direction():
         with pytest.raises(SignatureError) as err:
             check_time(info, now=time.time() + shift)
         assert err.value.reason == "skewed"
-    with pytest.raises(SignatureError, match="Signature expired: .* - 15 min"):
+    with pytest.raises(SignatureError, match=r"Signature expired: .* - 15 min"):
         check_time(info, now=time.time() + 16 * 60)
 
 
