@@ -2,7 +2,8 @@
 
 Request path: ``FaultInjector`` (counts, injected errors) →
 ``SignedRequests`` (signatures, session tokens, expiry, clock skew; see
-:mod:`nbauth.sandbox.signed_requests`) →
+:mod:`nbauth.sandbox.signed_requests`; S3 requests judged by the role's IAM
+policies: :mod:`nbauth.sandbox.s3_policies`) →
 ``UserPoolDiscovery`` → ``StrictIdentityPool`` (Cognito Identity, strict) →
 ``StrictUserPool`` (Cognito user pools, strict; Lambda triggers in Python) →
 moto. Served by :class:`~nbauth.sandbox.server.LocalServer` on 127.0.0.1.
@@ -43,6 +44,7 @@ from .idp import (
     UserPool,
 )
 from .logins import logins_key_for_issuer
+from .s3_policies import S3PolicyAuthorizer
 from .seed import (
     DEMO_EMAIL,
     DEMO_PASSWORD,
@@ -124,7 +126,9 @@ class Sandbox(UserPoolControls):
         self._strict = StrictIdentityPool(
             self._user_pool, credentials_lifetime=credentials_lifetime
         )
-        self._signed = SignedRequests(UserPoolDiscovery(self._strict), self._strict.issued)
+        self._signed = SignedRequests(
+            UserPoolDiscovery(self._strict), self._strict.issued, authorizer=S3PolicyAuthorizer()
+        )
         self._faults = FaultInjector(self._signed)
         self._server = LocalServer(self._faults, port)
         self.aws_endpoint_url: str = self._server.url
