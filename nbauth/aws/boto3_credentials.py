@@ -136,7 +136,11 @@ def _retry_once_after_refresh(credentials: LiveCredentials) -> Callable[..., Any
         parsed = response[1] if isinstance(response, tuple) and len(response) > 1 else {}
         code = parsed.get("Error", {}).get("Code") if isinstance(parsed, dict) else None
         context = request_dict.setdefault("context", {})
-        if code not in EXPIRED_CREDENTIALS_CODES or context.get("nbauth_refreshed"):
+        # A HEAD error has no body: S3 answers expired credentials with a bare 400 there.
+        expired = code in EXPIRED_CREDENTIALS_CODES or (
+            code == "400" and request_dict.get("method") == "HEAD"
+        )
+        if not expired or context.get("nbauth_refreshed"):
             return None
         context["nbauth_refreshed"] = True
         try:

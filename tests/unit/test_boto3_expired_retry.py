@@ -47,6 +47,14 @@ class Server:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def do_HEAD(self) -> None:  # S3 answers a HEAD error without a body
+                auth = self.headers.get("Authorization", "")
+                key = auth.split("Credential=")[1].split("/")[0] if "Credential=" in auth else ""
+                server.seen.append(key)
+                self.send_response(200 if key in server.accepted else 400)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
             def log_message(self, *args: Any) -> None:
                 pass
 
@@ -116,3 +124,11 @@ def test_without_a_refresh_hook_the_error_is_aws_own(server: Server) -> None:
         s3.list_objects_v2(Bucket="b")
     assert err.value.response["Error"]["Code"] == "ExpiredToken"
     assert engine.refreshes == 0 and server.seen == ["OLDKEY"]
+
+
+def test_a_bodiless_head_refusal_refreshes_once_too(server: Server) -> None:
+    server.accepted = {"NEWKEY"}
+    engine = Engine()
+    s3 = s3_client(engine, server.url)
+    s3.head_bucket(Bucket="b")
+    assert engine.refreshes == 1 and server.seen == ["OLDKEY", "NEWKEY"]
