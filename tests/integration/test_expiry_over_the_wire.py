@@ -51,3 +51,19 @@ def test_a_client_keeps_working_across_three_real_expiries(
         frozen.list_objects_v2(Bucket=sb.bucket, Prefix="public/")
     assert err.value.response["Error"]["Code"] == "ExpiredToken"
     assert auth.fetch_auth_session().credentials.expires_at > time.time()  # session intact
+
+
+def test_credentials_revoked_early_are_refreshed_once_and_the_call_goes_through(
+    sb, make_auth, new_user, user_pool_provider
+):
+    _, token = new_user()
+    auth = make_auth()
+    first = auth.federate_to_identity_pool(token, user_pool_provider)
+    s3 = auth.boto3_session().client("s3")
+    assert s3.list_objects_v2(Bucket=sb.bucket, Prefix="public/")["KeyCount"] >= 1
+    sb.delete_identity(first.identity_id)  # its credentials are refused from now on
+    before = sb.calls("GetCredentialsForIdentity")
+    assert s3.list_objects_v2(Bucket=sb.bucket, Prefix="public/")["KeyCount"] >= 1
+    current = auth.current_credentials()
+    assert current.access_key_id != first.credentials.access_key_id
+    assert sb.calls("GetCredentialsForIdentity") - before == 2  # deleted id refused, then new
