@@ -1,0 +1,108 @@
+"""One lock per stored key, shared by every thread and every process that uses the store.
+
+Refreshing a shared session is *re-read, refresh, write*; all three happen under this lock, so
+the process that gets it first refreshes and the others re-read what it wrote (a refresh token
+that an IdP rotates is used once, never twice).
+
+Why ``fcntl.flock`` (and not a lock *file* that exists while held, as ``filelock``'s soft locks
+or msal-extensions do): the kernel releases a ``flock`` when its process dies, ``kill -9``
+included, so a crashed refresher never leaves a stale lock behind; the waiters' bounded wait only
+matters for a process that hangs *while holding* it. The lock file itself (0600, beside the
+store's files) is never deleted, so two processes can't end up locking different inodes.
+Where ``fcntl`` is missing (Windows) the lock is process-local.
+
+Example::
+
+    with storage_lock(storage, key, timeout=30):
+        record = SessionRecord.load(storage, issuer, client_id)
+        ...  # refresh with record.refresh_token, then save the rotated one
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import AuthError
+from .storage import FileStorage, KeyValueStorage
+
+try:  # POSIX
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["LockTimeoutError", "storage_lock"]
+
+_POLL_SECONDS = 0.02
+_thread_locks: dict[str, threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
+
+
+class LockTimeoutError(AuthError):
+    """Another process held the session's lock for longer than the bounded wait."""
+
+    retryable = True
+    default_recovery = (
+        "Another process is refreshing this session and has not finished; try again. If a "
+        "process hangs, stop it: its lock is released when it exits."
+    )
+
+
+def _thread_lock(name: str) -> threading.Lock:
+    with _thread_locks_guard:
+        lock = _thread_locks.get(name)
+        if lock is None:
+            lock = _thread_locks[name] = threading.Lock()
+        return lock
+
+
+def lock_path(storage: KeyValueStorage, key: str) -> Path | None:
+    """The lock file of ``key`` in a file store (``None`` for stores without a directory)."""
+    if not isinstance(storage, FileStorage):
+        return None
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return storage.path / f"{digest}.lock"
+
+
+@contextlib.contextmanager
+def storage_lock(storage: KeyValueStorage, key: str, *, timeout: float = 30.0) -> Iterator[None]:
+    """Hold the lock of ``key`` across threads and (for a file store) processes.
+
+    Raises :class:`LockTimeoutError` after ``timeout`` seconds of waiting.
+    """
+    path = lock_path(storage, key)
+    name = f"{id(storage)}:{key}" if path is None else str(path)
+    local = _thread_lock(name)
+    deadline = time.monotonic() + timeout
+    if not local.acquire(timeout=max(0.0, timeout)):
+        raise LockTimeoutError(f"Timed out after {timeout:.0f} s waiting for the session lock.")
+    try:
+        if path is None or fcntl is None:
+            yield
+            return
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise LockTimeoutError(
+                            f"Timed out after {timeout:.0f} s waiting for the session lock "
+                            "another process holds."
+                        ) from None
+                    time.sleep(_POLL_SECONDS)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+    finally:
+        local.release()
