@@ -15,7 +15,7 @@ from ..errors import NoCredentialsError
 from .credentials_pipeline import CredentialsPipeline, Fetched
 from .session_control import SessionControl
 from .state import Federated, Guest, GuestCredentials, SignedIn, SignedOut
-from .token_sources import TokenSource, UserTokenSource
+from .token_sources import Login, TokenSource, UserTokenSource
 
 __all__ = ["SessionReader"]
 
@@ -71,11 +71,12 @@ class SessionReader:
         tokens = users.tokens(force_refresh=force_refresh) if users is not None else None
         engine = self._pipeline.engine
         held = engine.latest()
-        # The user's tokens changed since the credentials were fetched: federate the new ones.
+        # Another user (or none) behind the token source: federate the new login. A refreshed
+        # token of the same user does not re-federate while the credentials are good.
         changed = False
         if users is not None and held is not None:
-            now_token = tokens.federation_token.to_string() if tokens is not None else None
-            changed = (held.login.token if held.login is not None else None) != now_token
+            now_login = users.login_for(tokens) if tokens is not None else None
+            changed = _identity(held.login) != _identity(now_login)
         fetched = engine.get(force=force_refresh or changed)
         if tokens is not None:
             user_sub = tokens.federation_token.subject
@@ -117,8 +118,8 @@ class SessionReader:
         self.invalidate()
 
     def on_user_tokens_refreshed(self) -> None:
+        # The credentials stay good: the next credentials refresh federates the new ID token.
         self.invalidate()
-        self._pipeline.engine.mark_stale()  # re-federate with the new ID token
 
     def on_credentials_refreshed(self, fetched: Fetched) -> None:
         self.invalidate()
@@ -142,3 +143,10 @@ class SessionReader:
             },
             "Refreshing AWS credentials failed",
         )
+
+
+def _identity(login: Login | None) -> tuple[str, str | None] | None:
+    """Who a login is for: its Logins key and subject (an opaque token: the token itself)."""
+    if login is None:
+        return None
+    return login.logins_key, login.subject if login.jwt is not None else login.token

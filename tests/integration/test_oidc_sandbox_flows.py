@@ -329,3 +329,24 @@ def test_the_wait_has_a_timeout(fast_idp, make_auth):
         auth.fetch_auth_session()
     handle.cancel()
     assert auth.pending_sign_in is None
+
+
+def test_token_refreshes_alone_do_not_re_federate_while_credentials_are_good(sb, make_auth):
+    """4-second tokens refresh several times in 10 s; the hour-long credentials are fetched once."""
+    sb.set_token_lifetimes(access=4, id=4)
+    auth = make_auth()
+    events: list[str] = []
+    auth.hub.listen("auth", lambda c: events.append(c["payload"]["event"]))
+    handle = auth.sign_in_with_redirect(mode="paste")
+    handle.complete(sb.sign_in_at(handle.url))
+    first = auth.fetch_auth_session()
+    before = sb.calls("GetCredentialsForIdentity")
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        session = auth.fetch_auth_session()
+        assert session.credentials == first.credentials
+        assert session.identity_id == first.identity_id
+        time.sleep(0.25)
+    assert events.count("tokenRefresh") >= 3
+    assert sb.calls("GetCredentialsForIdentity") == before  # none: the credentials were good
+    assert session.tokens.id_token != first.tokens.id_token  # the session shows the new tokens
