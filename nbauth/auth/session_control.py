@@ -21,6 +21,7 @@ from .state import (
     SessionLost,
     SignedIn,
     SignedOut,
+    SignedOutElsewhere,
     SignIn,
     State,
     check_can_sign_in,
@@ -122,6 +123,9 @@ class SessionControl:
 
     def _user_invalidated(self, user: UserSession) -> None:
         self.apply(SessionLost(user))
+
+    def _user_signed_out_elsewhere(self, user: UserSession) -> None:
+        self.apply(SignedOutElsewhere(user))
 
     def _user_refreshed(self, user: UserSession) -> None:
         state = self._state

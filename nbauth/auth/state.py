@@ -7,6 +7,8 @@ SignedOut, Guest  ``SignIn(user, ...)``    SignedIn   ``signedIn``
 SignedIn          ``SignOut()``            SignedOut  ``signedOut``
 SignedIn          ``SessionLost(user)``    SignedOut  — (the user's token source already
                                                       sent ``tokenRefresh_failure``)
+SignedIn          ``SignedOutElsewhere``   SignedOut  ``signedOut`` (another process signed
+                                                      out of the shared session)
 any but SignedIn  ``Federate(source)``     Federated  ``federatedToIdentityPool``
 Federated         ``ClearFederation()``    SignedOut  ``federationToIdentityPoolCleared``
 SignedOut         ``GuestCredentials()``   Guest      —
@@ -44,6 +46,7 @@ __all__ = [
     "SignOut",
     "SignedIn",
     "SignedOut",
+    "SignedOutElsewhere",
     "State",
     "check_can_federate",
     "check_can_sign_in",
@@ -113,6 +116,11 @@ class SessionLost:
 
 
 @dataclass(frozen=True)
+class SignedOutElsewhere:
+    user: UserSession
+
+
+@dataclass(frozen=True)
 class Federate:
     source: FederationTokenSource
     identity_id: str | None = None
@@ -128,7 +136,15 @@ class GuestCredentials:
     pass
 
 
-Action = SignIn | SignOut | SessionLost | Federate | ClearFederation | GuestCredentials
+Action = (
+    SignIn
+    | SignOut
+    | SessionLost
+    | SignedOutElsewhere
+    | Federate
+    | ClearFederation
+    | GuestCredentials
+)
 
 
 @dataclass(frozen=True)
@@ -184,6 +200,10 @@ def transition(state: State, action: Action) -> tuple[State, Event | None]:
     if isinstance(action, SessionLost):
         if isinstance(state, SignedIn) and state.user is action.user:
             return SignedOut(), None
+        return state, None
+    if isinstance(action, SignedOutElsewhere):
+        if isinstance(state, SignedIn) and state.user is action.user:
+            return SignedOut(), Event("signedOut", None, "Signed out in another process")
         return state, None
     if isinstance(action, Federate):
         check_can_federate(state)

@@ -120,3 +120,14 @@ def test_status_of_a_federated_session_shows_no_token() -> None:
     assert "opaque-token" not in repr(status)
     with pytest.raises(AttributeError):
         status.state = SessionState.GUEST  # type: ignore[misc]
+
+
+def test_signed_out_elsewhere_emits_signed_out_for_the_current_user_only() -> None:
+    from nbauth.auth.state import SignedOutElsewhere
+
+    user, stranger = FakeUser(), FakeUser()
+    state, _ = transition(SignedOut(), SignIn(user, "corp"))
+    same, event = transition(state, SignedOutElsewhere(stranger))
+    assert same is state and event is None
+    gone, event = transition(state, SignedOutElsewhere(user))
+    assert isinstance(gone, SignedOut) and event is not None and event.name == "signedOut"
