@@ -2,7 +2,7 @@
 
 Both sign-in services (OIDC and user pools) end in the same place: an
 :class:`~nbauth.oidc.token_provider.OIDCTokenProvider` over their token client, which refreshes
-the tokens ahead of expiry and persists the refresh token through
+the tokens ahead of expiry and persists them with the refresh token through
 :class:`~nbauth.core.session_record.SessionRecord`. :class:`UserSessions` makes one after a
 sign-in, and restores one at start-up from the record an earlier kernel left.
 """
@@ -67,15 +67,22 @@ class UserSessions:
         self._on_invalidated = on_invalidated
 
     def create(
-        self, client: TokenClient, tokens: OIDCTokens | None, *, refresh_token: str | None = None
+        self,
+        client: TokenClient,
+        tokens: OIDCTokens | None,
+        *,
+        refresh_token: str | None = None,
+        record: SessionRecord | None = None,
     ) -> OIDCTokenProvider:
-        """The token holder of a user who just signed in (or whose record was found)."""
+        """The token holder of a user who just signed in (or whose ``record`` was found: it
+        starts with the record's tokens while they are valid)."""
         from ..oidc.token_provider import OIDCTokenProvider
 
         user: OIDCTokenProvider = OIDCTokenProvider(
             client,
             tokens,
             refresh_token=refresh_token,
+            record=record,
             storage=self.storage,
             emit=self._emit,
             policy=self._policy,
@@ -89,7 +96,8 @@ class UserSessions:
     def restore(self, client_for: Callable[[str], TokenClient | None]) -> OIDCTokenProvider | None:
         """A refresh token left in storage by an earlier kernel signs the user back in.
 
-        Only storage is read here; the first call that needs tokens refreshes them (and a
+        Only storage is read here: while the record's tokens are valid they are used as they
+        are (no network); after that the first call that needs tokens refreshes them (and a
         refresh token the IdP no longer accepts signs the user out, as usual). ``client_for``
         maps a stored provider name to the client that refreshes it.
         """
@@ -99,7 +107,7 @@ class UserSessions:
                 continue  # absent or unreadable: never crash a kernel start on it
             client = client_for(record.provider)
             if client is not None:
-                return self.create(client, None, refresh_token=record.refresh_token)
+                return self.create(client, None, refresh_token=record.refresh_token, record=record)
         return None
 
     def _candidates(self) -> list[tuple[str, str, str]]:

@@ -2,12 +2,17 @@
 
 A user signed in through an OIDC flow or a Cognito user pool leaves one record in the storage
 backend, keyed by the issuer and client id, so that a later kernel (or another process) can
-resume the session from its refresh token. Everything that persists or restores a session goes
-through :class:`SessionRecord`; nobody else parses the stored JSON.
+resume the session: with the current tokens while they are valid (no network), then with the
+refresh token. Processes sharing a store refresh it under
+:func:`~nbauth.core.storage_lock.storage_lock` (re-read, refresh, write), so the newest tokens
+are always the ones on disk. Everything that persists or restores a session goes through
+:class:`SessionRecord`; nobody else parses the stored JSON.
 
-Stored form (JSON)::
+Stored form (JSON; records written before the tokens were kept hold the first two keys only)::
 
-    {"provider": "<provider name>", "refresh_token": "<token>"}
+    {"provider": "<provider name>", "refresh_token": "<token>",
+     "id_token": "<jwt>", "access_token": "<jwt or opaque>", "expires_at": <epoch s>,
+     "scope": "<scopes>"}
 
 An unreadable record is treated as absent (never a crash at kernel start) and left in place.
 
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .storage import KeyValueStorage
 
@@ -33,19 +39,33 @@ def session_storage_key(issuer: str, client_id: str) -> str:
     return f"nbauth.oidc.{issuer}.{client_id}"
 
 
+def _text(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    return value if isinstance(value, str) and value else None
+
+
 @dataclass(frozen=True)
 class SessionRecord:
-    """One persisted session. ``refresh_token`` never shows in ``repr``."""
+    """One persisted session. No token ever shows in ``repr``."""
 
     issuer: str
     client_id: str
     provider: str
     refresh_token: str = field(repr=False)
+    id_token: str | None = field(default=None, repr=False)
+    access_token: str | None = field(default=None, repr=False)
+    #: When the tokens stop being valid (epoch seconds); ``None`` without tokens.
+    expires_at: float | None = None
+    scope: str | None = None
 
     @property
     def key(self) -> str:
         """The storage key of this record."""
         return session_storage_key(self.issuer, self.client_id)
+
+    def holds_tokens_until(self, now: float) -> bool:
+        """Whether the record holds tokens still valid at ``now`` (epoch seconds)."""
+        return bool(self.access_token) and self.expires_at is not None and now < self.expires_at
 
     @classmethod
     def load(
@@ -64,19 +84,50 @@ class SessionRecord:
             return None
         if not isinstance(data, dict):
             return None
-        token = data.get("refresh_token")
-        if not isinstance(token, str) or not token:
+        token = _text(data, "refresh_token")
+        if token is None:
             return None
-        name = data.get("provider")
-        return cls(issuer, client_id, name if isinstance(name, str) and name else provider, token)
+        expires_at = data.get("expires_at")
+        if not isinstance(expires_at, (int, float)) or isinstance(expires_at, bool):
+            expires_at = None
+        return cls(
+            issuer,
+            client_id,
+            _text(data, "provider") or provider,
+            token,
+            id_token=_text(data, "id_token"),
+            access_token=_text(data, "access_token"),
+            expires_at=None if expires_at is None else float(expires_at),
+            scope=_text(data, "scope"),
+        )
 
     def with_refresh_token(self, refresh_token: str) -> SessionRecord:
         """The same record holding a rotated refresh token."""
         return replace(self, refresh_token=refresh_token)
 
+    def with_tokens(
+        self,
+        *,
+        access_token: str,
+        id_token: str | None,
+        expires_at: float,
+        scope: str | None = None,
+    ) -> SessionRecord:
+        """The same record holding new current tokens."""
+        return replace(
+            self, access_token=access_token, id_token=id_token, expires_at=expires_at, scope=scope
+        )
+
     def save(self, storage: KeyValueStorage) -> None:
         """Write the record (the storage backend writes atomically)."""
-        payload = {"provider": self.provider, "refresh_token": self.refresh_token}
+        payload: dict[str, Any] = {"provider": self.provider, "refresh_token": self.refresh_token}
+        if self.access_token and self.expires_at is not None:
+            payload["access_token"] = self.access_token
+            payload["expires_at"] = self.expires_at
+            if self.id_token:
+                payload["id_token"] = self.id_token
+            if self.scope:
+                payload["scope"] = self.scope
         storage.set(self.key, json.dumps(payload))
 
     def remove(self, storage: KeyValueStorage) -> None:

@@ -11,8 +11,15 @@ once however many threads ask. Rules (invariant 3, "nothing is lost"):
 * the stored record is deleted on ``invalid_grant`` only if it still holds the refused token
   (another process may have stored a newer one meanwhile).
 
-The client is any :class:`~nbauth.oidc.token_client.TokenClient`; what is stored is a
-:class:`~nbauth.core.session_record.SessionRecord`.
+With a store other processes share (anything but :class:`~nbauth.core.storage.MemoryStorage`)
+a refresh is single-flight across processes: under
+:func:`~nbauth.core.storage_lock.storage_lock` the provider re-reads the
+:class:`~nbauth.core.session_record.SessionRecord`; if another process already refreshed (the
+record holds another refresh token, or newer tokens that are still valid) it adopts those tokens
+without calling the IdP; otherwise it refreshes with the record's refresh token and saves the
+record (rotated refresh token first, then the new tokens) before releasing the lock. A record
+that has disappeared means the user signed out in another process: this one signs out too.
+Callbacks run after the lock is released.
 """
 
 from __future__ import annotations
@@ -21,13 +28,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from ..core.refresh import Refreshable, RefreshPolicy, RefreshStatus
-from ..core.session_record import SessionRecord
-from ..core.storage import KeyValueStorage
+from ..core.session_record import SessionRecord, session_storage_key
+from ..core.storage import KeyValueStorage, MemoryStorage
+from ..core.storage_lock import LockTimeoutError, storage_lock
 from ..core.values import AuthTokens
-from ..errors import InvalidGrantError
+from ..errors import AuthError, InvalidGrantError
 from .token_client import TokenClient
 from .tokens import OIDCTokens
 
@@ -35,9 +44,15 @@ __all__ = ["OIDCTokenProvider"]
 
 log = logging.getLogger("nbauth.oidc")
 
+_Later = list[Callable[[], None]]
+
 
 class OIDCTokenProvider:
-    """A :class:`~nbauth.TokenProvider` backed by one sign-in through ``client``."""
+    """A :class:`~nbauth.TokenProvider` backed by one sign-in through ``client``.
+
+    ``tokens`` after a sign-in; ``refresh_token`` (tokens ``None``) to restore a session, which
+    starts with the tokens of its stored ``record`` (or the one in ``storage``) while valid.
+    """
 
     def __init__(
         self,
@@ -45,6 +60,7 @@ class OIDCTokenProvider:
         tokens: OIDCTokens | None,
         *,
         refresh_token: str | None = None,
+        record: SessionRecord | None = None,
         storage: KeyValueStorage,
         emit: Callable[[str, Any, str | None], None],
         policy: RefreshPolicy | None = None,
@@ -52,13 +68,21 @@ class OIDCTokenProvider:
         background: bool = True,
         on_refreshed: Callable[[OIDCTokens], None] | None = None,
         on_invalidated: Callable[[], None] | None = None,
+        on_signed_out_elsewhere: Callable[[], None] | None = None,
+        lock_timeout: float = 30.0,
     ) -> None:
         self.client = client
         self.storage = storage
         self.logins_key = client.spec.logins_key
         self._emit = emit
+        self._clock = clock
         self._on_refreshed = on_refreshed
         self._on_invalidated = on_invalidated
+        self._on_signed_out_elsewhere = on_signed_out_elsewhere
+        self._lock_timeout = lock_timeout
+        #: another process may use the same store: refresh under the store's lock
+        self._shared = not isinstance(storage, MemoryStorage)
+        self._key = session_storage_key(client.spec.issuer, client.spec.client_id)
         self._refresh_token = tokens.refresh_token if tokens is not None else refresh_token
         self._lock = threading.Lock()
         self._engine: Refreshable[OIDCTokens] = Refreshable(
@@ -71,9 +95,17 @@ class OIDCTokenProvider:
             name="tokens",
             background=background,
         )
-        self._persist()
         if tokens is not None:
+            self._save_new_session(tokens)
             self._engine.set(tokens)
+        elif self._refresh_token:
+            stored = record if record is not None else self._stored_record()
+            if stored is None:
+                self._save_new_session(None)  # a refresh token handed over by the caller
+            elif stored.refresh_token == self._refresh_token:
+                restored = self._tokens_of(stored)
+                if restored is not None:
+                    self._engine.set(restored)  # valid tokens from the record: no network
 
     @classmethod
     def stored_refresh_token(
@@ -102,33 +134,99 @@ class OIDCTokenProvider:
         return self._engine.status()
 
     def get_tokens(self, *, force_refresh: bool = False) -> AuthTokens | None:
-        """The user's tokens, refreshed first if expired (or ``force_refresh``)."""
+        """The user's tokens, refreshed first if expired (or ``force_refresh``).
+
+        With a shared store, a record removed by another process signs this one out here.
+        """
+        if self._shared and self._refresh_token and self.storage.get(self._key) is None:
+            later: _Later = []
+            self._signed_out_elsewhere(later)
+            for call in later:
+                call()
+            return None
         tokens = self._engine.get(force=force_refresh)
         return tokens.auth_tokens if tokens is not None else None
 
     # -- refreshing ----------------------------------------------------------------------
 
     def _refresh(self) -> OIDCTokens | None:
+        later: _Later = []  # callbacks, run once the store's lock is released
+        try:
+            if not self._shared:
+                return self._refresh_at_idp(self._refresh_token, later)
+            with storage_lock(self.storage, self._key, timeout=self._lock_timeout):
+                return self._refresh_shared(later)
+        finally:
+            for call in later:
+                call()
+
+    def _refresh_shared(self, later: _Later) -> OIDCTokens | None:
+        """Re-read, then adopt or refresh and write; the caller holds the store's lock."""
+        if not self._refresh_token:
+            return None
+        stored = self._stored_record()
+        if stored is None:
+            self._signed_out_elsewhere(later)
+            return None
+        adopted = self._adoptable(stored)
+        if adopted is not None:
+            log.debug("Another process refreshed the tokens; using them")
+            with self._lock:
+                self._refresh_token = stored.refresh_token
+            return adopted
+        return self._refresh_at_idp(stored.refresh_token, later)
+
+    def _adoptable(self, stored: SessionRecord) -> OIDCTokens | None:
+        """The record's tokens if another process stored them after ours (and they are valid)."""
+        candidate = self._tokens_of(stored)
+        if candidate is None:
+            return None
+        previous = self._engine.latest()
+        if stored.refresh_token != self._refresh_token or previous is None:
+            return candidate
+        newer = candidate.expires_at >= previous.expires_at
+        return candidate if newer and candidate.access_token != previous.access_token else None
+
+    def _tokens_of(self, stored: SessionRecord) -> OIDCTokens | None:
+        """The record's tokens, if it holds an ID token valid for a while yet."""
+        skew = self._engine.policy.expiry_skew_seconds
+        if not stored.id_token or not stored.holds_tokens_until(self._clock() + skew):
+            return None
+        assert stored.access_token is not None and stored.expires_at is not None
+        try:
+            return OIDCTokens(
+                access_token=stored.access_token,
+                id_token=stored.id_token,
+                refresh_token=stored.refresh_token,
+                expires_at=stored.expires_at,
+                scope=stored.scope,
+            )
+        except AuthError:
+            return None  # not tokens after all: refresh instead
+
+    def _refresh_at_idp(self, refresh_token: str | None, later: _Later) -> OIDCTokens | None:
         previous = self._engine.latest()  # even if expired (None: a restored session)
-        refresh_token = self._refresh_token
         if not refresh_token:
             return None
+        with self._lock:
+            self._refresh_token = refresh_token
         try:
             response = self.client.refresh_response(refresh_token, previous)
         except InvalidGrantError as exc:
-            self._failed(exc)  # reported here: the reset below makes the engine forget it
-            self._invalidate()
+            later.append(partial(self._failed, exc))  # the reset below makes the engine forget it
+            self._invalidate(later)
             raise
         rotated = response.get("refresh_token")
         if isinstance(rotated, str) and rotated and rotated != refresh_token:
             with self._lock:
                 self._refresh_token = rotated
-            self._persist()  # before verification: the old token is already dead
+            self._save_rotated(rotated)  # before verification: the old token is already dead
         if previous is None and not response.get("id_token") and not self.client.spec.cognito:
-            self._invalidate()  # a restored session must prove who the user is
+            self._invalidate(later)  # a restored session must prove who the user is
             return None
         fresh = self.client.tokens_after_refresh(response, previous)
         fresh.refresh_token = self._refresh_token
+        self._save(fresh)
         return fresh
 
     def _refreshed(self, tokens: OIDCTokens) -> None:
@@ -146,7 +244,7 @@ class OIDCTokenProvider:
             "Refreshing tokens failed",
         )
 
-    def _invalidate(self) -> None:
+    def _invalidate(self, later: _Later) -> None:
         """The provider refused the refresh token for good: drop everything."""
         log.info("The identity provider rejected the refresh token; signing out locally")
         with self._lock:
@@ -156,7 +254,17 @@ class OIDCTokenProvider:
             stored.remove(self.storage)  # only the record of the refused token (invariant 8)
         self._engine.reset()
         if self._on_invalidated is not None:
-            self._on_invalidated()
+            later.append(self._on_invalidated)
+
+    def _signed_out_elsewhere(self, later: _Later) -> None:
+        """The record is gone: the user signed out in another process."""
+        log.info("The session was signed out in another process; signing out here")
+        with self._lock:
+            self._refresh_token = None
+        self._engine.reset()
+        callback = self._on_signed_out_elsewhere or self._on_invalidated
+        if callback is not None:
+            later.append(callback)
 
     # -- persistence and sign-out --------------------------------------------------------
 
@@ -168,19 +276,53 @@ class OIDCTokenProvider:
         spec = self.client.spec
         return SessionRecord.load(self.storage, spec.issuer, spec.client_id, provider=spec.name)
 
-    def _persist(self) -> None:
+    def _save(self, tokens: OIDCTokens) -> None:
+        """Store the refresh token with the tokens it goes with."""
         token = self._refresh_token
         if token:
-            self._record(token).save(self.storage)
+            self._record(token).with_tokens(
+                access_token=tokens.access_token,
+                id_token=tokens.id_token,
+                expires_at=tokens.expires_at,
+                scope=tokens.scope,
+            ).save(self.storage)
+
+    def _save_rotated(self, rotated: str) -> None:
+        stored = self._stored_record()
+        (stored or self._record(rotated)).with_refresh_token(rotated).save(self.storage)
+
+    def _save_new_session(self, tokens: OIDCTokens | None) -> None:
+        if not self._refresh_token:
+            return
+        try:
+            with storage_lock(self.storage, self._key, timeout=self._lock_timeout):
+                self._save_session(tokens)  # never in the middle of another process's refresh
+        except LockTimeoutError:
+            self._save_session(tokens)  # a new sign-in wins anyway
+
+    def _save_session(self, tokens: OIDCTokens | None) -> None:
+        if tokens is not None:
+            self._save(tokens)
+        elif self._refresh_token:
+            self._record(self._refresh_token).save(self.storage)
 
     def sign_out(self, *, revoke: bool = True) -> bool:
         """Forget the tokens; revoke the refresh token at the IdP (RFC 7009) when possible.
 
+        Other processes sharing the store sign out at their next use (the record is gone).
         Returns whether the provider confirmed the revocation. Revocation errors are logged and
         never stop the local sign-out.
         """
+        with self._lock:
+            token, self._refresh_token = self._refresh_token, None
+        try:
+            with storage_lock(self.storage, self._key, timeout=self._lock_timeout):
+                token = self._remove_record(token)
+        except LockTimeoutError:
+            token = self._remove_record(token)
+        self._engine.close()
+        self._engine.reset()
         revoked = False
-        token = self._refresh_token
         if revoke and token:
             try:
                 revoked = self.client.revoke(token)
@@ -189,12 +331,15 @@ class OIDCTokenProvider:
                     "Revoking the refresh token failed (%s); signed out locally anyway",
                     type(exc).__name__,
                 )
-        with self._lock:
-            self._refresh_token = None
-        self._record(token or "").remove(self.storage)  # whatever it holds: the user signs out
-        self._engine.close()
-        self._engine.reset()
         return revoked
+
+    def _remove_record(self, token: str | None) -> str | None:
+        """Delete the record (whatever it holds: the user signs out); the token to revoke."""
+        stored = self._stored_record()
+        if stored is not None and self._shared:
+            token = stored.refresh_token  # the newest, if another process rotated ours
+        self._record(token or "").remove(self.storage)
+        return token
 
     def close(self) -> None:
         self._engine.close()

@@ -136,8 +136,12 @@ class Harness:
         self.invalidated += 1
 
     def stored(self) -> dict[str, Any] | None:
+        """The stored record's provider and refresh token (the tokens: ``stored_tokens``)."""
         raw = self.storage.get(STORAGE_KEY)
-        return None if raw is None else json.loads(raw)
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return {k: data[k] for k in ("provider", "refresh_token") if k in data}
 
     def event_names(self) -> list[str]:
         return [name for name, _, _ in self.events]
