@@ -11,6 +11,13 @@
   ahead of expiry in the background, once however many threads ask, and are never handed
   out expired.
 
+The built-in provider shares its credentials through the store (other kernels and processes
+get them with no call). The pipeline tells it what the engine needs: cached credentials must be
+good for longer than the engine's margin + jitter (or the engine would refresh them again at
+once), and the credentials the engine holds when it fetches — stale, expired, or rejected by
+AWS (``engine.get(force=True)``) — are never adopted back from the cache; a record another
+process wrote since is.
+
 Example::
 
     pipeline = CredentialsPipeline(config, storage, source=lambda: None, clock=time.time)
@@ -90,13 +97,19 @@ class CredentialsPipeline:
         """The engine's fetch: credentials for the current source's login (or a guest's)."""
         source = self._source()
         login = source.login() if source is not None else None
-        return self.credentials_for(source, login)
+        # The engine fetches only when what it holds will not do (stale, expired, forced).
+        held = self.engine.latest()
+        replacing = held.credentials.access_key_id if held is not None else None
+        return self.credentials_for(source, login, replacing=replacing)
 
-    def credentials_for(self, source: TokenSource | None, login: Login | None) -> Fetched | None:
+    def credentials_for(
+        self, source: TokenSource | None, login: Login | None, *, replacing: str | None = None
+    ) -> Fetched | None:
         """Credentials for ``login`` (``None``: a guest); ``None`` when there can be none.
 
         When the identity pool says the login token expired, a source that can renew it is
-        asked for a new one, once.
+        asked for a new one, once. ``replacing``: the access key id of credentials that must
+        not come back from the shared cache (the ones being refreshed).
         """
         if self.credentials_provider is not None:
             result = self.credentials_provider.get_credentials_and_identity_id(
@@ -112,25 +125,33 @@ class CredentialsPipeline:
         if login is None:
             if not self.config.allow_guest:
                 return None
-            result = self.identity_pool().credentials_for({})
+            result = self.identity_pool().credentials_for({}, replacing=replacing)
             return Fetched(result.credentials, result.identity_id, None)
         try:
-            return self._federate(login)
+            return self._federate(login, replacing)
         except LoginTokenExpiredError:
             if source is None or not getattr(source, "can_renew", False):
                 raise
             renewed = source.login(force_refresh=True)
             if renewed is None:
                 raise
-            return self._federate(renewed)
+            return self._federate(renewed, replacing)
 
-    def _federate(self, login: Login) -> Fetched:
+    def _federate(self, login: Login, replacing: str | None) -> Fetched:
         result = self.identity_pool().credentials_for(
             login.logins,
             identity_id=login.developer_identity_id,
             custom_role_arn=login.custom_role_arn,
+            replacing=replacing,
         )
         return Fetched(result.credentials, result.identity_id, login)
+
+    @property
+    def min_valid_seconds(self) -> float:
+        """How long shared credentials must still be good to be adopted: the engine's margin +
+        jitter (the provider caps it at half their lifetime, as the engine caps its margin)."""
+        policy = self.engine.policy
+        return policy.margin_seconds + policy.jitter_seconds
 
     def identity_pool(self) -> IdentityPoolCredentialsProvider:
         """The built-in identity-pool provider (made on first use: it imports boto3)."""
@@ -144,6 +165,10 @@ class CredentialsPipeline:
                         self.config.require_identity_pool(), self.config.region or ""
                     )
                     self._pool = IdentityPoolCredentialsProvider(
-                        client, self.storage, allow_guest=self.config.allow_guest
+                        client,
+                        self.storage,
+                        allow_guest=self.config.allow_guest,
+                        clock=self.engine.clock,
+                        min_valid_seconds=self.min_valid_seconds,
                     )
         return self._pool

@@ -108,10 +108,17 @@ def test_clear_federation_falls_back_to_guest_credentials(
 
 def test_guest_identity_is_reused_from_the_cache(sb, make_auth):
     storage = nbauth.MemoryStorage()
-    first = make_auth(storage=storage).fetch_auth_session()
+    first_auth = make_auth(storage=storage)
+    first = first_auth.fetch_auth_session()
     sb.reset_calls()
     second = make_auth(storage=storage).fetch_auth_session()
     assert second.identity_id == first.identity_id
+    # Guest credentials are shared too (issue 10): still good, so no call at all.
+    assert (sb.calls("GetId"), sb.calls("GetCredentialsForIdentity")) == (0, 0)
+    # Without them (as if expired) only the identity id is reused: one call.
+    storage.remove(first_auth.identity_pool.credentials_key({}))
+    third = make_auth(storage=storage).fetch_auth_session()
+    assert third.identity_id == first.identity_id
     assert (sb.calls("GetId"), sb.calls("GetCredentialsForIdentity")) == (0, 1)
 
 

@@ -23,6 +23,15 @@ def test_warm_start_costs_one_call(sb, make_auth, new_user, user_pool_provider, 
     warm = make_auth(storage=nbauth.FileStorage(tmp_path / "cache"))
     second = warm.federate_to_identity_pool(token, user_pool_provider)
     assert second.identity_id == first.identity_id
+    # The credentials themselves are cached too (issue 10): still good, so no call at all.
+    assert (sb.calls("GetId"), sb.calls("GetCredentialsForIdentity")) == (0, 0)
+    warm.close()
+    # Without the cached credentials, only the identity id is reused: one call.
+    storage = nbauth.FileStorage(tmp_path / "cache")
+    storage.remove(warm.identity_pool.credentials_key({user_pool_provider.logins_key: token}))
+    sb.reset_calls()
+    third = make_auth(storage=storage).federate_to_identity_pool(token, user_pool_provider)
+    assert third.identity_id == first.identity_id
     assert (sb.calls("GetId"), sb.calls("GetCredentialsForIdentity")) == (0, 1)
 
 
@@ -70,16 +79,21 @@ def test_forbidden_cached_identity_is_replaced_once(sb, make_auth, new_user, use
 def test_deleted_identity_is_replaced(sb, make_auth, new_user, user_pool_provider):
     storage = nbauth.MemoryStorage()
     _, alice = new_user()
-    first = make_auth(storage=storage).federate_to_identity_pool(alice, user_pool_provider)
+    auth = make_auth(storage=storage)
+    first = auth.federate_to_identity_pool(alice, user_pool_provider)
     sb.delete_identity(first.identity_id)
-    second = make_auth(storage=storage).federate_to_identity_pool(alice, user_pool_provider)
+    # The cached credentials are not reused once refused: a forced refresh replaces them.
+    second = auth.fetch_auth_session(force_refresh=True)
     assert second.identity_id != first.identity_id
 
 
 def test_transient_failure_keeps_the_cached_identity(sb, make_auth, new_user, user_pool_provider):
     storage = nbauth.MemoryStorage()
     _, alice = new_user()
-    first = make_auth(storage=storage).federate_to_identity_pool(alice, user_pool_provider)
+    auth = make_auth(storage=storage)
+    first = auth.federate_to_identity_pool(alice, user_pool_provider)
+    # Drop the shared credentials (as if expired) so the next federation calls the pool.
+    storage.remove(auth.identity_pool.credentials_key({user_pool_provider.logins_key: alice}))
     sb.fail_next("GetCredentialsForIdentity", code="InternalErrorException", status=500)
     with pytest.raises(ServiceError):
         make_auth(storage=storage).federate_to_identity_pool(alice, user_pool_provider)
