@@ -7,6 +7,7 @@ first use if ``configure()`` was never called).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -40,7 +41,9 @@ __all__ = [
     "current_credentials",
     "federate_to_identity_pool",
     "fetch_auth_session",
+    "fetch_auth_session_async",
     "fetch_user_attributes",
+    "fsspec_storage_options",
     "get_current_user",
     "requests_auth",
     "resend_sign_up_code",
@@ -140,6 +143,26 @@ def fetch_auth_session(*, force_refresh: bool = False) -> AuthSession:
     if auth is None:
         auth = current_auth()
     return auth.fetch_auth_session(force_refresh=force_refresh)
+
+
+async def fetch_auth_session_async(*, force_refresh: bool = False) -> AuthSession:
+    """:func:`fetch_auth_session` for code that awaits: the work runs in a worker thread
+    (``asyncio.to_thread``), so the event loop is never blocked or patched. Example::
+
+        session = await nbauth.fetch_auth_session_async()
+    """
+    return await asyncio.to_thread(fetch_auth_session, force_refresh=force_refresh)
+
+
+def fsspec_storage_options(auth: Auth | None = None) -> dict[str, Any]:
+    """``storage_options`` for pandas/fsspec/s3fs with live credentials (the default Auth's
+    if ``auth`` is ``None``). Example::
+
+        pd.read_csv("s3://bucket/key.csv", storage_options=nbauth.fsspec_storage_options())
+    """
+    from .integrations.fsspec import fsspec_storage_options as options
+
+    return options(auth or current_auth())
 
 
 def boto3_session(*, region_name: str | None = None, **kwargs: Any) -> boto3.Session:

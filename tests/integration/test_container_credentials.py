@@ -102,6 +102,7 @@ def aws_s3_ls(sb: Any, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.timeout(240)
 def test_the_aws_cli_in_a_subprocess_lists_the_bucket_across_a_refresh(sb, signed_in):
+    pytest.importorskip("awscli")
     auth = signed_in(LIFETIME)
     first = auth.current_credentials()
     with serve_credentials(auth) as endpoint:

@@ -1,0 +1,142 @@
+"""Data tools in the kernel over the real wire (issue 10, part 5): pandas/s3fs with live
+credentials across a refresh, pyarrow through the shared sign-in, and the awaitable API.
+
+The sandbox S3 refuses expired credentials and enforces the identity pool's role policies:
+signed-in users read ``public/`` and read/write ``private/<identity id>/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+import nbauth
+from nbauth.aws.container_credentials import serve_credentials
+
+pd = pytest.importorskip("pandas")
+pytest.importorskip("s3fs")
+
+LIFETIME = 6
+CSV = "public/data/example.csv"
+
+
+@pytest.fixture
+def signed_in(sb, make_auth, new_user, user_pool_provider):
+    def make(lifetime: int | None = None) -> nbauth.Auth:
+        _, token = new_user()
+        if lifetime:
+            sb.set_credentials_lifetime(lifetime)
+        auth = make_auth()
+        auth.federate_to_identity_pool(token, user_pool_provider)
+        return auth
+
+    return make
+
+
+@pytest.mark.timeout(120)
+def test_pandas_reads_through_s3fs_before_and_after_a_refresh_and_writes_private(sb, signed_in):
+    auth = signed_in(LIFETIME)
+    first = auth.current_credentials()
+    options = nbauth.fsspec_storage_options(auth)
+    url = f"s3://{sb.bucket}/{CSV}"
+    before = pd.read_csv(url, storage_options=options)
+    assert len(before) > 0
+
+    time.sleep(max(0.0, first.expires_at - time.time()) + 1)  # the first credentials expire
+    after = pd.read_csv(url, storage_options=nbauth.fsspec_storage_options(auth))
+    assert after.equals(before)
+    assert auth.current_credentials().access_key_id != first.access_key_id
+
+    identity_id = auth.fetch_auth_session().identity_id
+    out = f"s3://{sb.bucket}/private/{identity_id}/out-{uuid.uuid4().hex[:6]}.csv"
+    after.to_csv(out, index=False, storage_options=options)
+    assert pd.read_csv(out, storage_options=options).equals(before)
+    s3 = auth.boto3_session().client("s3")
+    assert s3.head_object(Bucket=sb.bucket, Key=out.split("/", 3)[3])["ContentLength"] > 0
+
+
+def test_writing_outside_ones_own_prefix_is_refused(sb, signed_in):
+    auth = signed_in()
+    frame = pd.DataFrame({"a": [1]})
+    with pytest.raises(PermissionError):
+        frame.to_csv(
+            f"s3://{sb.bucket}/private/someone-else/out.csv",
+            index=False,
+            storage_options=nbauth.fsspec_storage_options(auth),
+        )
+
+
+PYARROW = """
+import sys
+from pyarrow import csv, fs
+s3 = fs.S3FileSystem(endpoint_override=sys.argv[1], scheme="http", region=sys.argv[3])
+with s3.open_input_stream(sys.argv[2]) as f:
+    table = csv.read_csv(f)
+print(table.num_rows)
+"""
+
+
+@pytest.mark.timeout(120)
+def test_pyarrow_in_a_subprocess_reads_through_the_container_endpoint(sb, signed_in):
+    pytest.importorskip("pyarrow")
+    auth = signed_in()
+    expected = len(
+        pd.read_csv(f"s3://{sb.bucket}/{CSV}", storage_options=nbauth.fsspec_storage_options(auth))
+    )
+    endpoint_override = sb.aws_endpoint_url.split("://", 1)[1]
+    with serve_credentials(auth) as endpoint:
+        env = {**os.environ, **endpoint.env()}
+        env.pop("AWS_ENDPOINT_URL", None)
+        result = subprocess.run(
+            [sys.executable, "-c", PYARROW, endpoint_override, f"{sb.bucket}/{CSV}", sb.region],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip()) == expected
+
+
+@pytest.fixture
+def default_auth(sb):
+    auth = nbauth.configure(sb.config, storage=nbauth.MemoryStorage())
+    yield auth
+    nbauth.api._default = None
+    auth.close()
+
+
+def test_fetch_auth_session_async_awaits_without_blocking_the_loop(
+    default_auth, new_user, user_pool_provider
+):
+    _, token = new_user()
+    result = nbauth.federate_to_identity_pool(token, user_pool_provider)
+    ticks: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(time.monotonic())
+            await asyncio.sleep(0.001)
+
+    async def main() -> tuple[nbauth.AuthSession, nbauth.AuthSession]:
+        task = asyncio.create_task(ticker())
+        try:
+            session = await nbauth.fetch_auth_session_async()
+            forced = await nbauth.fetch_auth_session_async(force_refresh=True)
+        finally:
+            task.cancel()
+        return session, forced
+
+    session, forced = asyncio.run(main())
+    assert session.identity_id == result.identity_id == forced.identity_id
+    assert session.credentials == result.credentials
+    assert forced.credentials is not None
+    assert forced.credentials.access_key_id != result.credentials.access_key_id
+    assert len(ticks) >= 2  # the loop ran while the forced refresh went over the wire
