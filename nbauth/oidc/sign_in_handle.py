@@ -8,6 +8,7 @@ cell, a widget or a script follows them. The flow that made a handle ends it wit
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable
@@ -26,7 +27,8 @@ FINAL_STATUSES = frozenset({"signed_in", "denied", "expired", "cancelled", "time
 
 
 class SignInHandle:
-    """A pending sign-in: ``status``, ``error``, ``result``, ``wait()`` and ``cancel()``."""
+    """A pending sign-in: ``status``, ``error``, ``result``, ``wait()`` (``await
+    wait_async()``) and ``cancel()``."""
 
     def __init__(self) -> None:
         self.status = "pending"
@@ -68,6 +70,17 @@ class SignInHandle:
         if self.error is not None:
             raise self.error
         return self.result
+
+    async def wait_async(self, timeout: float | None = None) -> Any:
+        """:meth:`wait` for code that awaits: it waits in a worker thread
+        (``asyncio.to_thread``), so the event loop keeps running and is never patched.
+
+        Example::
+
+            handle = nbauth.sign_in_with_device_code()
+            await handle.wait_async(timeout=300)
+        """
+        return await asyncio.to_thread(self.wait, timeout)
 
     def wait_done(self, timeout: float | None = None) -> bool:
         """Block until the flow ends (at most ``timeout`` seconds); whether it has. Never raises."""

@@ -140,3 +140,19 @@ def test_fetch_auth_session_async_awaits_without_blocking_the_loop(
     assert forced.credentials is not None
     assert forced.credentials.access_key_id != result.credentials.access_key_id
     assert len(ticks) >= 2  # the loop ran while the forced refresh went over the wire
+
+
+def test_wait_async_awaits_a_device_code_sign_in(sb, make_auth):
+    sb.set_token_lifetimes(device_interval=1)
+    auth = make_auth()
+    handle = auth.sign_in_with_device_code()
+
+    async def main():
+        with pytest.raises(nbauth.errors.SignInTimeoutError):
+            await handle.wait_async(timeout=0.2)  # the flow goes on
+        asyncio.get_running_loop().call_later(0.3, sb.approve_device_code, handle.user_code)
+        return await handle.wait_async(timeout=30)
+
+    result = asyncio.run(main())
+    assert result.is_signed_in
+    assert auth.fetch_auth_session().credentials is not None
