@@ -31,6 +31,7 @@ import datetime as _dt
 import hmac
 import json
 import logging
+import os
 import secrets
 import threading
 from collections.abc import Callable
@@ -44,7 +45,10 @@ __all__ = [
     "FULL_URI_VAR",
     "HasCurrentCredentials",
     "LocalCredentialsEndpoint",
+    "export_credentials_endpoint",
+    "exported_credentials_endpoint",
     "serve_credentials",
+    "stop_exported_credentials_endpoint",
 ]
 
 log = logging.getLogger("nbauth.credentials")
@@ -213,3 +217,60 @@ class LocalCredentialsEndpoint:
 def serve_credentials(auth: HasCurrentCredentials) -> LocalCredentialsEndpoint:
     """Start a :class:`LocalCredentialsEndpoint` serving ``auth``'s live credentials."""
     return LocalCredentialsEndpoint(auth.current_credentials).start()
+
+
+# -- one endpoint exported to the process environment (the kernel's children) -----------------
+
+_exported_lock = threading.Lock()
+_exported: tuple[LocalCredentialsEndpoint, dict[str, str | None]] | None = None
+
+
+def export_credentials_endpoint(auth: HasCurrentCredentials) -> LocalCredentialsEndpoint:
+    """Serve ``auth``'s credentials and set the two variables in ``os.environ``, so every child
+    process started from now on (``!aws …``, ``subprocess``, pyarrow) uses them. Replaces an
+    endpoint exported earlier. botocore in this process finds them too (see the module note).
+    """
+    global _exported
+    endpoint = serve_credentials(auth)
+    with _exported_lock:
+        previous, _exported = _exported, None
+    saved = _unexport(previous) if previous is not None else None
+    with _exported_lock:
+        if saved is None:
+            saved = {name: os.environ.get(name) for name in (FULL_URI_VAR, AUTHORIZATION_TOKEN_VAR)}
+        os.environ.update(endpoint.env())
+        _exported = (endpoint, saved)
+    return endpoint
+
+
+def exported_credentials_endpoint() -> LocalCredentialsEndpoint | None:
+    """The endpoint :func:`export_credentials_endpoint` exported, if it still runs."""
+    exported = _exported
+    return exported[0] if exported is not None else None
+
+
+def stop_exported_credentials_endpoint() -> bool:
+    """Stop the exported endpoint and restore the two variables; whether one was running."""
+    global _exported
+    with _exported_lock:
+        exported, _exported = _exported, None
+    if exported is None:
+        return False
+    _unexport(exported)
+    return True
+
+
+def _unexport(
+    exported: tuple[LocalCredentialsEndpoint, dict[str, str | None]],
+) -> dict[str, str | None]:
+    endpoint, saved = exported
+    for name, value in endpoint.env().items():
+        if os.environ.get(name) != value:
+            continue  # changed since: not ours any more
+        before = saved.get(name)
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+    endpoint.stop()
+    return saved

@@ -37,6 +37,7 @@ SUBCOMMANDS: dict[str, str] = {
     "federate": "federate the token held in a variable: %nbauth federate VAR PROVIDER",
     "logout": "sign out (or clear a federation)",
     "config": "show the configuration, or load one: %nbauth config PATH",
+    "serve-credentials": "serve the session to child processes (!aws, pyarrow); --stop ends it",
     "help": "this list",
 }
 
@@ -149,6 +150,8 @@ def build_parser() -> CommandLineParser:
     )
     config = add("config")
     config.add_argument("path", nargs="?", help="path of amplify_outputs.json")
+    serve = add("serve-credentials")
+    serve.add_argument("--stop", action="store_true", help="stop serving; unset the variables")
     add("help")
     return parser
 

@@ -11,6 +11,7 @@
     %nbauth federate VAR PROVIDER federate the token held in variable VAR
     %nbauth logout [--global]     sign out, or clear a federation
     %nbauth config [PATH]         show the configuration, or load amplify_outputs.json
+    %nbauth serve-credentials [--stop]  serve the session to child processes (!aws, pyarrow)
     %nbauth help
 
 This module reads the command line and hands it to a command: the command line is in
@@ -81,6 +82,7 @@ class NBAuthMagics(Magics):
             "federate": sign_in.federate,
             "logout": sign_in.logout,
             "config": views.config,
+            "serve-credentials": views.serve_credentials,
             "help": views.help,
         }
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -163,6 +164,9 @@ class NotebookExtension:
                 widget.close()
         self.widgets = []
         self.prompts.clear()
+        served = sys.modules.get("nbauth.aws.container_credentials")  # %nbauth serve-credentials
+        if served is not None:
+            served.stop_exported_credentials_endpoint()
         self.close_auths(unloading=True)
 
     def close_auths(self, *, unloading: bool = False) -> None:

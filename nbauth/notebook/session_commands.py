@@ -102,6 +102,32 @@ class SessionCommands:
             raise not_configured()
         show(config_message(self._auth(), "nbauth configuration", []))
 
+    def serve_credentials(self, args: argparse.Namespace) -> None:
+        """Serve the session on a loopback container-credentials endpoint for child processes
+        (``AWS_CONTAINER_CREDENTIALS_FULL_URI`` + ``AWS_CONTAINER_AUTHORIZATION_TOKEN`` in
+        ``os.environ``); ``--stop`` ends it. botocore in the kernel finds them too."""
+        from ..aws import container_credentials as served
+
+        if args.stop:
+            stopped = served.stop_exported_credentials_endpoint()
+            show(Message("Stopped serving credentials." if stopped else "Nothing was served."))
+            return
+        auth = self._auth()
+        auth.current_credentials()  # typed errors (not signed in…) before anything is exported
+        endpoint = served.export_credentials_endpoint(auth)
+        lines: list[Line] = [
+            ("Child processes (", Code("!aws …"), ", pyarrow, any AWS SDK) now use this session."),
+            (
+                "Set: ",
+                Code(served.FULL_URI_VAR),
+                " and ",
+                Code(served.AUTHORIZATION_TOKEN_VAR),
+                ".",
+            ),
+            ("Stop: ", Code("%nbauth serve-credentials --stop"), "."),
+        ]
+        show(Message(f"Serving credentials on {endpoint.url}", lines=lines))
+
     def help(self, args: argparse.Namespace) -> None:
         width = max(len(name) for name in SUBCOMMANDS)
         rows = [(f"%nbauth {name.ljust(width)}", text) for name, text in SUBCOMMANDS.items()]
