@@ -1,5 +1,9 @@
-"""The ``nbauth`` command.
+"""The ``nbauth`` command: sign in from a terminal, and AWS credentials for the AWS CLI and SDKs.
 
+* ``nbauth login`` / ``status`` / ``logout`` — the shared sign-in of a profile (device code by
+  default, ``--redirect`` for code + PKCE); ``nbauth credential-process`` prints AWS's
+  ``credential_process`` JSON from it and ``nbauth configure-aws-profile NAME`` writes the AWS
+  profile that runs it (commands in :mod:`nbauth.cli_commands`).
 * ``nbauth demo`` — the main job on the local sandbox, step by step: sign in
   with the device code at the sandbox IdP, federate the ID token into the
   identity pool, and list the sandbox S3 bucket through ``nbauth.boto3_session()``
@@ -180,8 +184,20 @@ def federation_demo(lifetime: int = 3600) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nbauth`` command."""
-    parser = argparse.ArgumentParser(prog="nbauth", description=__doc__.split("\n\n")[0])
+    from . import __version__
+    from .cli_commands import add_commands
+    from .cli_commands.common import run_guarded
+
+    parser = argparse.ArgumentParser(
+        prog="nbauth",
+        description="Sign in from a terminal and get AWS credentials that stay fresh, for "
+        "Python, the AWS CLI and any SDK.",
+        epilog="Exit codes: 0 done, 1 not signed in or failed, 2 usage or configuration error, "
+        "130 cancelled. `nbauth COMMAND --help` for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"nbauth {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_commands(sub)
     demo_parser = sub.add_parser("demo", help="run the main job on the local sandbox")
     demo_parser.add_argument(
         "--credentials-lifetime",
@@ -218,6 +234,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(sandbox_main(rest) or 0)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    handler = getattr(args, "handler", None)
+    if handler is not None:
+        return run_guarded(handler, args)
     try:
         if args.flow == "federation":
             return federation_demo(lifetime=args.credentials_lifetime)
