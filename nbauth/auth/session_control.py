@@ -69,6 +69,7 @@ class SessionControl:
             clock=clock,
             on_refreshed=self._user_refreshed,
             on_invalidated=self._user_invalidated,
+            on_signed_out_elsewhere=self._user_signed_out_elsewhere,
         )
 
     @property

@@ -57,6 +57,7 @@ class UserSessions:
         clock: Callable[[], float],
         on_refreshed: Callable[[UserSession], None],
         on_invalidated: Callable[[UserSession], None],
+        on_signed_out_elsewhere: Callable[[UserSession], None],
     ) -> None:
         self.config = config
         self.storage = storage
@@ -65,6 +66,7 @@ class UserSessions:
         self._clock = clock
         self._on_refreshed = on_refreshed
         self._on_invalidated = on_invalidated
+        self._on_signed_out_elsewhere = on_signed_out_elsewhere
 
     def create(
         self,
@@ -90,6 +92,7 @@ class UserSessions:
             background=self.config.background_refresh,
             on_refreshed=lambda _tokens: self._on_refreshed(user),
             on_invalidated=lambda: self._on_invalidated(user),
+            on_signed_out_elsewhere=lambda: self._on_signed_out_elsewhere(user),
         )
         return user
 
