@@ -17,7 +17,7 @@ import uuid
 import pytest
 
 import nbauth
-from nbauth.aws.container_credentials import serve_credentials
+from nbauth.aws.container_credentials import AUTHORIZATION_TOKEN_VAR, serve_credentials
 
 pd = pytest.importorskip("pandas")
 pytest.importorskip("s3fs")
@@ -73,36 +73,49 @@ def test_writing_outside_ones_own_prefix_is_refused(sb, signed_in):
 
 
 PYARROW = """
-import sys
+import sys, time
 from pyarrow import csv, fs
 s3 = fs.S3FileSystem(endpoint_override=sys.argv[1], scheme="http", region=sys.argv[3])
-with s3.open_input_stream(sys.argv[2]) as f:
-    table = csv.read_csv(f)
-print(table.num_rows)
+for pause in (0, float(sys.argv[4])):
+    time.sleep(pause)  # the first credentials expire: the same filesystem reads again
+    with s3.open_input_stream(sys.argv[2]) as f:
+        print(csv.read_csv(f).num_rows)
 """
 
 
-@pytest.mark.timeout(120)
-def test_pyarrow_in_a_subprocess_reads_through_the_container_endpoint(sb, signed_in):
-    pytest.importorskip("pyarrow")
-    auth = signed_in()
-    expected = len(
-        pd.read_csv(f"s3://{sb.bucket}/{CSV}", storage_options=nbauth.fsspec_storage_options(auth))
-    )
+def pyarrow_read(sb, env, pause: float) -> subprocess.CompletedProcess[str]:
     endpoint_override = sb.aws_endpoint_url.split("://", 1)[1]
+    env = {k: v for k, v in env.items() if k != "AWS_ENDPOINT_URL"}
+    args = [endpoint_override, f"{sb.bucket}/{CSV}", sb.region, str(pause)]
+    return subprocess.run(
+        [sys.executable, "-c", PYARROW, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+
+
+@pytest.mark.timeout(180)
+def test_pyarrow_in_a_subprocess_reads_through_the_container_endpoint_across_a_refresh(
+    sb, signed_in
+):
+    pytest.importorskip("pyarrow")
+    auth = signed_in(LIFETIME)
+    options = nbauth.fsspec_storage_options(auth)
+    expected = len(pd.read_csv(f"s3://{sb.bucket}/{CSV}", storage_options=options))
     with serve_credentials(auth) as endpoint:
-        env = {**os.environ, **endpoint.env()}
-        env.pop("AWS_ENDPOINT_URL", None)
-        result = subprocess.run(
-            [sys.executable, "-c", PYARROW, endpoint_override, f"{sb.bucket}/{CSV}", sb.region],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=90,
-            check=False,
-        )
-    assert result.returncode == 0, result.stderr
-    assert int(result.stdout.strip()) == expected
+        result = pyarrow_read(sb, {**os.environ, **endpoint.env()}, LIFETIME + 1)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == [str(expected)] * 2
+
+        # Proof that it was the endpoint: with a wrong token pyarrow finds no credentials.
+        wrong = {**os.environ, **endpoint.env(), AUTHORIZATION_TOKEN_VAR: "wrong"}
+        result = pyarrow_read(sb, wrong, 0)
+        assert result.returncode != 0
+        assert str(expected) not in result.stdout
+        assert "ACCESS_DENIED" in result.stderr  # it fell back to an unsigned request
 
 
 @pytest.fixture
