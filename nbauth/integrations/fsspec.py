@@ -76,6 +76,22 @@ def _live_credentials_class() -> type:
     return AioLiveCredentials
 
 
+def _weak_source(auth: Auth) -> Callable[[], AWSCredentials]:
+    """``auth.current_credentials`` without keeping ``auth`` alive (sessions are cached per
+    Auth in a weak mapping)."""
+    ref = weakref.ref(auth)
+
+    def source() -> AWSCredentials:
+        current = ref()
+        if current is None:
+            from ..errors import NoCredentialsError
+
+            raise NoCredentialsError("The Auth behind these storage options is gone.")
+        return current.current_credentials()
+
+    return source
+
+
 def aiobotocore_session(auth: Auth | None = None) -> Any:
     """An ``aiobotocore`` ``AioSession`` whose credentials are ``auth``'s live ones (the default
     Auth if ``None``); one per Auth, reused."""
@@ -90,7 +106,7 @@ def aiobotocore_session(auth: Auth | None = None) -> Any:
         from aiobotocore.session import AioSession  # type: ignore[import-untyped]
         from botocore.credentials import CredentialProvider
 
-        credentials = _live_credentials_class()(auth.current_credentials)
+        credentials = _live_credentials_class()(_weak_source(auth))
 
         class NbauthAioCredentialProvider(CredentialProvider):  # type: ignore[misc]
             METHOD = "nbauth"

@@ -124,6 +124,7 @@ class SessionCommands:
                 Code(served.AUTHORIZATION_TOKEN_VAR),
                 ".",
             ),
+            "A plain boto3.client() in this kernel finds them too (the same credentials).",
             ("Stop: ", Code("%nbauth serve-credentials --stop"), "."),
         ]
         show(Message(f"Serving credentials on {endpoint.url}", lines=lines))

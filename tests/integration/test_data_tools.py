@@ -169,3 +169,17 @@ def test_wait_async_awaits_a_device_code_sign_in(sb, make_auth):
     result = asyncio.run(main())
     assert result.is_signed_in
     assert auth.fetch_auth_session().credentials is not None
+
+
+def test_storage_options_do_not_keep_an_auth_alive(sb):
+    import gc
+    import weakref
+
+    auth = nbauth.Auth(sb.config, storage=nbauth.MemoryStorage(), hub=nbauth.Hub())
+    options = nbauth.fsspec_storage_options(auth)
+    assert nbauth.fsspec_storage_options(auth)["session"] is options["session"]  # one per Auth
+    ref = weakref.ref(auth)
+    auth.close()
+    del auth
+    gc.collect()
+    assert ref() is None
