@@ -146,6 +146,25 @@ class CredentialsPipeline:
         )
         return Fetched(result.credentials, result.identity_id, login)
 
+    def forget(self, held: Fetched | None) -> None:
+        """Drop the shared cached credentials of a login that signed out (other processes too).
+
+        The identity id stays cached: identity ids are stable per login."""
+        login = held.login if held is not None else None
+        if (
+            login is None
+            or self.credentials_provider is not None
+            or not self.config.identity_pool_id
+        ):
+            return
+        pool = self.identity_pool()
+        key = pool.credentials_key(
+            login.logins,
+            identity_id=login.developer_identity_id,
+            custom_role_arn=login.custom_role_arn,
+        )
+        self.storage.remove(key)
+
     @property
     def min_valid_seconds(self) -> float:
         """How long shared credentials must still be good to be adopted: the engine's margin +

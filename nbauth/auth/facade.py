@@ -218,7 +218,9 @@ class Auth(UserPoolAPI):
         The cached identity id is kept (identity ids are stable per login). Raises
         :class:`~nbauth.errors.InvalidStateError` when not federated.
         """
+        held = self._pipeline.engine.latest()
         self._control.apply(ClearFederation())
+        self._pipeline.forget(held)
 
     def sign_out(self, *, global_sign_out: bool = False) -> None:
         """Sign the current user out. Refused while federated, as in Amplify.
@@ -228,7 +230,9 @@ class Auth(UserPoolAPI):
         an OIDC provider that offers it). Revocation errors never block the local sign-out;
         the AWS credentials that followed the user are dropped too.
         """
+        held = self._pipeline.engine.latest()
         before = self._control.apply(SignOut())
+        self._pipeline.forget(held)
         self._user_pool.clear_pending()
         if isinstance(before, SignedIn):
             user = before.user
