@@ -104,6 +104,10 @@ def test_credential_process_prints_version_1_json_from_the_shared_sign_in(cli):
     assert 3000 < (expires - dt.datetime.now(dt.timezone.utc)).total_seconds() <= 3600
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", out["Expiration"])
     _no_secret(result.stderr)
+    calls = (cli.sb.calls("GetCredentialsForIdentity"), cli.sb.idp_calls("token"))
+    again = cli.run("credential-process")  # cached credentials: no network call
+    assert again.returncode == 0 and json.loads(again.stdout) == out
+    assert (cli.sb.calls("GetCredentialsForIdentity"), cli.sb.idp_calls("token")) == calls
     assert sorted(p.name for p in cli.store.parent.iterdir()) == ["default"]
     assert oct(cli.store.stat().st_mode & 0o777) == "0o700"
 

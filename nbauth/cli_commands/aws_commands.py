@@ -22,20 +22,30 @@ from pathlib import Path
 from ..aws.aws_config_file import aws_config_path, set_profile
 from ..aws.credential_process import credential_process_json
 from ..cli_profiles import remember_profile, resolve_profile
+from . import credential_cache
 from .common import OK, USAGE, err, not_signed_in, open_auth
 
 __all__ = ["configure_aws_profile", "credential_process", "nbauth_command"]
 
 
 def credential_process(args: argparse.Namespace) -> int:
-    profile, auth = open_auth(args)
-    try:
-        signed_in = auth.state in ("signed_in", "federated")
-        if not signed_in and not (args.allow_guest and profile.config.allow_guest):
-            return not_signed_in(profile.name)
-        output = credential_process_json(auth.current_credentials())
-    finally:
-        auth.close()
+    profile = resolve_profile(args.profile, args.config)
+    storage = profile.storage()
+    output = credential_cache.cached_output(storage, profile.config)  # no boto3, no OIDC stack
+    if output is None:
+        auth = open_auth(args, profile, storage)
+        try:
+            signed_in = auth.state in ("signed_in", "federated")
+            if not signed_in:
+                credential_cache.forget(storage)
+                if not (args.allow_guest and profile.config.allow_guest):
+                    return not_signed_in(profile.name)
+            credentials = auth.current_credentials()
+            output = credential_process_json(credentials)
+            if signed_in:
+                credential_cache.remember(storage, profile.config, output, credentials.expires_at)
+        finally:
+            auth.close()
     sys.stdout.write(output + "\n")
     sys.stdout.flush()
     return OK

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..cli_profiles import DEFAULT_PROFILE, Profile, resolve_profile
+from ..core.storage import KeyValueStorage
 from ..errors import AuthError, ConfigurationError
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "add_profile_options",
     "err",
     "open_auth",
+    "open_profile",
     "run_guarded",
 ]
 
@@ -67,14 +69,18 @@ def profile_name(args: argparse.Namespace) -> str:
     return str(args.profile or DEFAULT_PROFILE)
 
 
-def open_auth(args: argparse.Namespace) -> tuple[Profile, Any]:
+def open_profile(args: argparse.Namespace) -> tuple[Profile, Any]:
     """The profile and an ``Auth`` on its shared store (a stored sign-in comes back)."""
+    profile = resolve_profile(args.profile, args.config)
+    return profile, open_auth(args, profile, profile.storage())
+
+
+def open_auth(args: argparse.Namespace, profile: Profile, storage: KeyValueStorage) -> Any:
+    """An ``Auth`` for ``profile`` on ``storage`` (imports boto3 and the OIDC stack)."""
     from ..auth import Auth
     from ..events import Hub
 
-    profile = resolve_profile(args.profile, args.config)
-    auth = Auth(profile.config, storage=profile.storage(), hub=Hub())
-    return profile, auth
+    return Auth(profile.config, storage=storage, hub=Hub())
 
 
 def not_signed_in(name: str) -> int:

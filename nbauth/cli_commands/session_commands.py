@@ -16,11 +16,11 @@ import contextlib
 import datetime as dt
 import json
 import sys
-import webbrowser
 from typing import Any
 
 from ..cli_profiles import remember_profile
-from .common import CANCELLED, NOT_SIGNED_IN, OK, err, open_auth
+from . import credential_cache
+from .common import CANCELLED, NOT_SIGNED_IN, OK, err, open_profile
 
 __all__ = ["login", "logout", "status"]
 
@@ -55,15 +55,18 @@ def _countdown(handle: Any, verb: str) -> None:
 
 def _open(url: str, browser: bool) -> None:
     if browser:
+        import webbrowser  # only here: it is slow to import, and credential-process never needs it
+
         with contextlib.suppress(Exception):  # no browser: the link printed above is enough
             webbrowser.open(url, new=2)
 
 
 def login(args: argparse.Namespace) -> int:
-    profile, auth = open_auth(args)
+    profile, auth = open_profile(args)
     if args.config:
         remember_profile(profile.name, args.config)
     try:
+        credential_cache.forget(auth.storage)
         if auth.state != "signed_out":
             print(f"Replacing the stored sign-in of profile {profile.name}.", file=sys.stderr)
             auth.sign_out()
@@ -120,7 +123,7 @@ def _render(profile: Any, snapshot: Any) -> dict[str, Any]:
 
 
 def status(args: argparse.Namespace) -> int:
-    profile, auth = open_auth(args)
+    profile, auth = open_profile(args)
     try:
         problem = None
         if auth.state in _SIGNED_IN:
@@ -151,8 +154,9 @@ def status(args: argparse.Namespace) -> int:
 
 
 def logout(args: argparse.Namespace) -> int:
-    profile, auth = open_auth(args)
+    profile, auth = open_profile(args)
     try:
+        credential_cache.forget(auth.storage)
         if auth.state == "federated":
             auth.clear_federation_to_identity_pool()
         elif auth.state == "signed_in":
