@@ -72,7 +72,8 @@ def environment_line(env: dict[str, Any]) -> str:
 
 
 def run_sandbox_sections(skip_threads: bool, profile: bool) -> tuple[list[Row], str]:
-    """Sections 1, 2, 4 and 5: they all need the sandbox and a federated default Auth."""
+    """Sections 1, 2, 4, 5 and 7: they all need the sandbox (and a federated default Auth)."""
+    import bench_credential_process
     import bench_federation
     import bench_threads
     from fixtures import federated_default_auth, sandbox_environment
@@ -85,6 +86,7 @@ def run_sandbox_sections(skip_threads: bool, profile: bool) -> tuple[list[Row], 
             rows += bench_federation.run(ctx)
             if not skip_threads:
                 rows += bench_threads.run(ctx)
+            rows += bench_credential_process.run(ctx.sb)
             profile_text = ""
             if profile:
                 import profile_hot

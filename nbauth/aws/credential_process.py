@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..core.values import AWSCredentials
+if TYPE_CHECKING:  # not imported at run time: credential-process starts on every AWS CLI call
+    from ..core.values import AWSCredentials
 
 __all__ = ["credential_process_json", "credential_process_output", "iso_expiration"]
 

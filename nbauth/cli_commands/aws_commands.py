@@ -19,7 +19,6 @@ import shlex
 import sys
 from pathlib import Path
 
-from ..aws.aws_config_file import aws_config_path, set_profile
 from ..aws.credential_process import credential_process_json
 from ..cli_profiles import remember_profile, resolve_profile
 from . import credential_cache
@@ -62,6 +61,8 @@ def nbauth_command() -> list[str]:
 
 
 def configure_aws_profile(args: argparse.Namespace) -> int:
+    from ..aws.aws_config_file import aws_config_path, set_profile
+
     profile = resolve_profile(args.profile, args.config)  # the configuration must be readable
     if args.config:
         remember_profile(profile.name, args.config)
