@@ -14,7 +14,9 @@ Stored form (JSON; records written before the tokens were kept hold the first tw
      "id_token": "<jwt>", "access_token": "<jwt or opaque>", "expires_at": <epoch s>,
      "scope": "<scopes>"}
 
-An unreadable record is treated as absent (never a crash at kernel start) and left in place.
+A sign-out leaves a mark (``{"signed_out": true}``) instead of the record, so other processes
+can tell "signed out elsewhere" from "the store was deleted". An unreadable record is treated
+as absent (never a crash at kernel start) and left in place.
 
 Example::
 
@@ -133,3 +135,21 @@ class SessionRecord:
     def remove(self, storage: KeyValueStorage) -> None:
         """Delete the record."""
         storage.remove(self.key)
+
+    def mark_signed_out(self, storage: KeyValueStorage) -> None:
+        """Replace the record by a sign-out mark (no secret in it): other processes sharing the
+        store sign out at their next use, while a record that merely *vanished* (the store was
+        deleted) is written again by the processes that still hold the session."""
+        storage.set(self.key, json.dumps({"signed_out": True}))
+
+    @staticmethod
+    def signed_out(storage: KeyValueStorage, issuer: str, client_id: str) -> bool:
+        """Whether the stored record is a sign-out mark."""
+        raw = storage.get(session_storage_key(issuer, client_id))
+        if not raw:
+            return False
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return False
+        return isinstance(data, dict) and data.get("signed_out") is True

@@ -138,14 +138,25 @@ class OIDCTokenProvider:
 
         With a shared store, a record removed by another process signs this one out here.
         """
-        if self._shared and self._refresh_token and self.storage.get(self._key) is None:
+        if self._shared and self._refresh_token and not self._check_shared_record():
+            return None
+        tokens = self._engine.get(force=force_refresh)
+        return tokens.auth_tokens if tokens is not None else None
+
+    def _check_shared_record(self) -> bool:
+        """Look at the shared record: a sign-out mark signs this process out (False); a record
+        that vanished (the store was deleted) is written again from what this process holds."""
+        spec = self.client.spec
+        if SessionRecord.signed_out(self.storage, spec.issuer, spec.client_id):
             later: _Later = []
             self._signed_out_elsewhere(later)
             for call in later:
                 call()
-            return None
-        tokens = self._engine.get(force=force_refresh)
-        return tokens.auth_tokens if tokens is not None else None
+            return False
+        if self.storage.get(self._key) is None:
+            log.info("The shared session record vanished; writing it again")
+            self._save_new_session(self._engine.latest())
+        return True
 
     # -- refreshing ----------------------------------------------------------------------
 
@@ -166,8 +177,12 @@ class OIDCTokenProvider:
             return None
         stored = self._stored_record()
         if stored is None:
-            self._signed_out_elsewhere(later)
-            return None
+            spec = self.client.spec
+            if SessionRecord.signed_out(self.storage, spec.issuer, spec.client_id):
+                self._signed_out_elsewhere(later)
+                return None
+            # The record vanished (store deleted): refresh with our own token and write it anew.
+            return self._refresh_at_idp(self._refresh_token, later)
         adopted = self._adoptable(stored)
         if adopted is not None:
             log.debug("Another process refreshed the tokens; using them")
@@ -251,7 +266,7 @@ class OIDCTokenProvider:
             refused, self._refresh_token = self._refresh_token, None
         stored = self._stored_record()
         if stored is not None and stored.refresh_token == refused:
-            stored.remove(self.storage)  # only the record of the refused token (invariant 8)
+            stored.mark_signed_out(self.storage)  # only the refused token's record (invariant 8)
         self._engine.reset()
         if self._on_invalidated is not None:
             later.append(self._on_invalidated)
@@ -334,11 +349,12 @@ class OIDCTokenProvider:
         return revoked
 
     def _remove_record(self, token: str | None) -> str | None:
-        """Delete the record (whatever it holds: the user signs out); the token to revoke."""
+        """Mark the record signed out (whatever it held: the user signs out); the token to
+        revoke."""
         stored = self._stored_record()
         if stored is not None and self._shared:
             token = stored.refresh_token  # the newest, if another process rotated ours
-        self._record(token or "").remove(self.storage)
+        self._record(token or "").mark_signed_out(self.storage)
         return token
 
     def close(self) -> None:

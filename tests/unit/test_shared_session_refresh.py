@@ -226,7 +226,7 @@ def test_a_refused_token_deletes_the_record_only_if_it_still_holds_it(world: Wor
     world.clock.advance(REFRESH_AT + 1)
     assert first.provider.get_tokens() is None
     assert first.invalidated == 1
-    assert world.stored() is None  # it held the refused token
+    assert world.stored() == {"signed_out": True}  # it held the refused token
 
 
 def test_a_refused_token_keeps_a_record_someone_rewrote_meanwhile(world: World) -> None:
@@ -255,7 +255,7 @@ def test_sign_out_in_one_process_signs_the_others_out_at_their_next_use(world: W
 
     assert first.provider.sign_out() is True
     assert world.idp.revoked == ["rt-1"]
-    assert world.stored() is None
+    assert world.stored() == {"signed_out": True}
 
     assert second.provider.get_tokens() is None
     assert elsewhere == ["signedOut"]
@@ -266,14 +266,28 @@ def test_sign_out_in_one_process_signs_the_others_out_at_their_next_use(world: W
     assert second.provider.get_tokens() is None and elsewhere == ["signedOut"]  # once
 
 
-def test_a_refresh_that_finds_the_record_gone_signs_out(world: World) -> None:
+def test_a_refresh_that_finds_a_sign_out_mark_signs_out(world: World) -> None:
     elsewhere: list[int] = []
     first = Process(world, world.initial, on_signed_out_elsewhere=lambda: elsewhere.append(1))
-    FileStorage(world.path).remove(STORAGE_KEY)
+    FileStorage(world.path).set(STORAGE_KEY, json.dumps({"signed_out": True}))
     world.clock.advance(REFRESH_AT + 1)
     assert first.provider.engine.get() is None  # the engine's own refresh (the timer's path)
     assert elsewhere == [1]
     assert world.idp.refreshed_with == []
+
+
+def test_a_record_that_vanished_with_its_store_is_written_again(world: World) -> None:
+    """The store deleted under a running kernel: nothing is lost, the session is rewritten."""
+    elsewhere: list[int] = []
+    first = Process(world, world.initial, on_signed_out_elsewhere=lambda: elsewhere.append(1))
+    FileStorage(world.path).remove(STORAGE_KEY)
+    assert first.provider.get_tokens() is not None and elsewhere == []
+    assert world.stored() is not None and world.stored()["refresh_token"] == "rt-1"
+    FileStorage(world.path).remove(STORAGE_KEY)
+    world.clock.advance(REFRESH_AT + 1)
+    assert first.provider.engine.get() is not None  # refreshed with its own token
+    assert elsewhere == [] and world.idp.refreshed_with == ["rt-1"]
+    assert world.stored() is not None
 
 
 def test_sign_out_revokes_the_newest_token_another_process_rotated(world: World) -> None:
@@ -300,4 +314,4 @@ def test_callbacks_run_after_the_lock_is_released(world: World) -> None:
     started = time.monotonic()
     assert process.provider.get_tokens() is None
     assert time.monotonic() - started < 0.5  # not a wait for our own lock to time out
-    assert world.stored() is None
+    assert world.stored() == {"signed_out": True}
