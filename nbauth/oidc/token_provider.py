@@ -266,7 +266,7 @@ class OIDCTokenProvider:
             refused, self._refresh_token = self._refresh_token, None
         stored = self._stored_record()
         if stored is not None and stored.refresh_token == refused:
-            stored.mark_signed_out(self.storage)  # only the refused token's record (invariant 8)
+            self._end(stored)  # only the record of the refused token (invariant 8)
         self._engine.reset()
         if self._on_invalidated is not None:
             later.append(self._on_invalidated)
@@ -354,8 +354,15 @@ class OIDCTokenProvider:
         stored = self._stored_record()
         if stored is not None and self._shared:
             token = stored.refresh_token  # the newest, if another process rotated ours
-        self._record(token or "").mark_signed_out(self.storage)
+        self._end(self._record(token or ""))
         return token
+
+    def _end(self, record: SessionRecord) -> None:
+        """The session is over: a shared store keeps a sign-out mark for the other processes."""
+        if self._shared:
+            record.mark_signed_out(self.storage)
+        else:
+            record.remove(self.storage)
 
     def close(self) -> None:
         self._engine.close()
