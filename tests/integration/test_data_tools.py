@@ -11,8 +11,10 @@ import asyncio
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from typing import Any
 
 import pytest
 
@@ -147,7 +149,7 @@ def test_fetch_auth_session_async_awaits_without_blocking_the_loop(
             task.cancel()
         return session, forced
 
-    session, forced = asyncio.run(main())
+    session, forced = run_in_fresh_loop(main)
     assert session.identity_id == result.identity_id == forced.identity_id
     assert session.credentials == result.credentials
     assert forced.credentials is not None
@@ -166,7 +168,7 @@ def test_wait_async_awaits_a_device_code_sign_in(sb, make_auth):
         asyncio.get_running_loop().call_later(0.3, sb.approve_device_code, handle.user_code)
         return await handle.wait_async(timeout=30)
 
-    result = asyncio.run(main())
+    result = run_in_fresh_loop(main)
     assert result.is_signed_in
     assert auth.fetch_auth_session().credentials is not None
 
@@ -183,3 +185,22 @@ def test_storage_options_do_not_keep_an_auth_alive(sb):
     del auth
     gc.collect()
     assert ref() is None
+
+
+def run_in_fresh_loop(main: Any) -> Any:
+    """``asyncio.run(main())`` in a thread of its own, as a notebook's loop would run it: the
+    test process may already have a loop set in this thread (Playwright's sync API leaves one)."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = asyncio.run(main())
+        except BaseException as exc:  # re-raised in the test's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(60)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
