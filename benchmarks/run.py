@@ -72,9 +72,10 @@ def environment_line(env: dict[str, Any]) -> str:
 
 
 def run_sandbox_sections(skip_threads: bool, profile: bool) -> tuple[list[Row], str]:
-    """Sections 1, 2, 4, 5 and 7: they all need the sandbox (and a federated default Auth)."""
+    """Sections 1, 2, 4, 5, 7 and 8: they all need the sandbox (and a federated default Auth)."""
     import bench_credential_process
     import bench_federation
+    import bench_shared_refresh
     import bench_threads
     from fixtures import federated_default_auth, sandbox_environment
 
@@ -87,6 +88,7 @@ def run_sandbox_sections(skip_threads: bool, profile: bool) -> tuple[list[Row], 
             if not skip_threads:
                 rows += bench_threads.run(ctx)
             rows += bench_credential_process.run(ctx.sb)
+            rows += bench_shared_refresh.run(ctx.sb)
             profile_text = ""
             if profile:
                 import profile_hot
