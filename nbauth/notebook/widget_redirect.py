@@ -126,7 +126,4 @@ class RedirectPanel:
         """Cancel the pending sign-in (its end resets the view), or just reset the view."""
         with self.state.lock:
             handle = self.state.redirect_handle if self.state.mode == "browser" else None
-        if handle is not None and not handle.done:
-            handle.cancel()  # the on_done callback resets the view
-        else:
-            self.account.reset("Sign-in cancelled.")
+        self.state.cancel_or_reset(handle, self.account.reset)

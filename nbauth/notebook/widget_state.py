@@ -152,6 +152,14 @@ class WidgetState:
             self.show_error(handle.error)
         self.render()
 
+    @staticmethod
+    def cancel_or_reset(handle: Any, reset: Callable[[str], None]) -> None:
+        """Cancel a pending sign-in (its end resets the view), or just reset the view."""
+        if handle is not None and not handle.done:
+            handle.cancel()  # the on_done callback resets the view
+        else:
+            reset("Sign-in cancelled.")
+
     def set_next_step(self, step: dict[str, Any] | None, answer_input: str | None = None) -> None:
         """The pending user-pool step and the input its answer goes in (None: no step)."""
         self.next_step = step
