@@ -4,8 +4,9 @@
   ``GetCredentialsForIdentity``, plus building its boto3 ``cognito-identity``
   client (done lazily on the first call).
 * **warm, new Auth**: a new ``nbauth.Auth`` sharing the storage of an earlier
-  federation — the identity id is cached, so one call (a kernel restart with
-  ``FileStorage`` behaves like this).
+  federation whose credentials are gone — the identity id is cached, so one call.
+* **cached credentials, new Auth**: the same, with the earlier credentials still valid in the
+  store — no call at all (a kernel restart with ``FileStorage`` behaves like this).
 * **cold / warm, client reused**: the same ``Auth`` federating again, with its
   storage emptied (cold) or kept (warm): the wire cost alone.
 
@@ -25,6 +26,8 @@ from harness import Row, Stats, format_ns, format_ratio, measure_call, measure_s
 import nbauth
 
 SECTION = "4 federation over HTTP (sandbox)"
+#: Where the shared credentials cache keeps credentials (the identity ids stay).
+CREDENTIALS_PREFIX = "nbauth.credentials."
 NEW_SAMPLES = 8
 REUSED_SAMPLES = 20
 
@@ -59,21 +62,29 @@ def _new_auth_samples(ctx: Federated, shared: ClearableStorage) -> dict[str, Mea
     """
     cold = [nbauth.Auth(ctx.sb.config, storage=ClearableStorage()) for _ in range(NEW_SAMPLES)]
     warm = [nbauth.Auth(ctx.sb.config, storage=shared) for _ in range(NEW_SAMPLES)]
+    cached = [nbauth.Auth(ctx.sb.config, storage=shared) for _ in range(NEW_SAMPLES)]
 
-    def federate_next(auths: list[nbauth.Auth]) -> Callable[[], object]:
+    def federate_next(auths: list[nbauth.Auth], forget: bool) -> Callable[[], object]:
         pending = iter(auths)
-        return lambda: next(pending).federate_to_identity_pool(ctx.token, ctx.provider)
+
+        def call() -> object:
+            if forget:
+                shared.clear(CREDENTIALS_PREFIX)  # a dict pop: negligible next to a round trip
+            return next(pending).federate_to_identity_pool(ctx.token, ctx.provider)
+
+        return call
 
     try:
         return measure_samples(
             {
-                "cold": _counted(ctx, federate_next(cold)),
-                "warm": _counted(ctx, federate_next(warm)),
+                "cold": _counted(ctx, federate_next(cold, False)),
+                "warm": _counted(ctx, federate_next(warm, True)),
+                "cached": _counted(ctx, federate_next(cached, False)),
             },
             NEW_SAMPLES,
         )
     finally:
-        for auth in cold + warm:
+        for auth in cold + warm + cached:
             auth.close()
 
 
@@ -84,8 +95,7 @@ def _reused_samples(
 
     def federate(cold: bool) -> Callable[[], object]:
         def call() -> object:
-            if cold:
-                storage.clear()  # a dict pop: negligible next to a round trip
+            storage.clear("" if cold else CREDENTIALS_PREFIX)  # dict pops: negligible
             return auth.federate_to_identity_pool(ctx.token, ctx.provider)
 
         return call
@@ -150,6 +160,7 @@ def run(ctx: Federated) -> list[Row]:
     new = _new_auth_samples(ctx, shared)
     cold_new = _rows("cold, new Auth", new["cold"], (1, 1))
     warm_new = _rows("warm, new Auth", new["warm"], (0, 1))
+    cached_new = _rows("cached credentials, new Auth", new["cached"], (0, 0))
 
     auth = nbauth.Auth(ctx.sb.config, storage=shared)
     try:
@@ -166,4 +177,5 @@ def run(ctx: Federated) -> list[Row]:
     cached_row = [Row(SECTION, "cached Auth.fetch_auth_session() after it", cached)]
     _faster(warm_wire, cached_row, "warm")
     build = _client_build_row(warm_new, warm_wire)
-    return [*cold_new, *warm_new, build, *cold_wire, *warm_wire, *cached_row]
+    _faster(warm_new, cached_new, "warm")
+    return [*cold_new, *warm_new, *cached_new, build, *cold_wire, *warm_wire, *cached_row]

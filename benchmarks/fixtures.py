@@ -41,11 +41,11 @@ class ClearableStorage(nbauth.MemoryStorage):
         super().set(key, value)
         self._keys.add(key)
 
-    def clear(self) -> None:
-        """Forget every cached identity id."""
-        for key in list(self._keys):
+    def clear(self, prefix: str = "") -> None:
+        """Forget every stored key starting with ``prefix`` (all of them by default)."""
+        for key in [k for k in self._keys if k.startswith(prefix)]:
             self.remove(key)
-        self._keys.clear()
+            self._keys.discard(key)
 
 
 @dataclass

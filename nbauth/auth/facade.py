@@ -256,7 +256,7 @@ class Auth(UserPoolAPI):
 
         While a sign-in is pending, waits for it first (up to ``sign_in_wait_seconds``).
         """
-        return self._reader.current_credentials(self.state)
+        return self._reader.current_credentials()
 
     def boto3_session(self, *, region_name: str | None = None, **kwargs: Any) -> boto3.Session:
         """A ``boto3.Session`` whose credentials are live: refreshed in place, so clients
@@ -271,7 +271,7 @@ class Auth(UserPoolAPI):
         with self._control.lock:
             if self._live_credentials is None:
                 self._live_credentials = LiveCredentials(
-                    self.current_credentials, refresh=self._refresh_credentials
+                    self._reader.current_credentials, refresh=self._refresh_credentials
                 )
         return make_boto3_session(
             self._live_credentials, region_name or self.config.region, **kwargs

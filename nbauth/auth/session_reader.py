@@ -96,10 +96,13 @@ class SessionReader:
                     self._fresh_until = engine.refresh_at
         return session
 
-    def current_credentials(self, state_name: str) -> AWSCredentials:
-        self.wait_for_pending_sign_in()
+    def current_credentials(self) -> AWSCredentials:
+        if self._control.waiter.pending is not None:  # the per-request path stays short
+            self.wait_for_pending_sign_in()
         fetched = self._pipeline.engine.get()
         if fetched is None:
+            state = self._control.state
+            state_name = "signed_out" if isinstance(state, Guest) else state.name
             raise NoCredentialsError(
                 f"No AWS credentials in state {state_name!r}: nobody is signed in or federated "
                 "and the identity pool does not allow guests.",

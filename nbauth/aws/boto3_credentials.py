@@ -22,7 +22,6 @@ Example::
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -66,13 +65,11 @@ class LiveCredentials(Credentials):
         self._source = source
         self._refresh = refresh
         self._last: tuple[AWSCredentials, ReadOnlyCredentials] | None = None
-        self._signed = threading.local()  # the access key this thread last signed with
         self.method = method
         self.account_id = None
 
     def get_frozen_credentials(self) -> ReadOnlyCredentials:
         current = self._source()
-        self._signed.access_key_id = current.access_key_id
         last = self._last
         if last is not None and last[0] is current:
             return last[1]
@@ -83,14 +80,14 @@ class LiveCredentials(Credentials):
         return frozen
 
     def refresh_rejected(self) -> bool:
-        """AWS rejected the credentials this thread last signed with: refresh them, unless
-        that already happened (another thread's refresh is shared). Returns whether a retry
+        """AWS rejected credentials a request was signed with: refresh them, unless newer ones
+        were handed out since (another thread's refresh is shared). Returns whether a retry
         may help."""
         if self._refresh is None:
             return False
-        rejected = getattr(self._signed, "access_key_id", None)
-        if rejected is not None and self._source().access_key_id != rejected:
-            return True  # already refreshed since this request was signed
+        last = self._last  # the newest credentials handed to a signer (by any thread)
+        if last is not None and self._source().access_key_id != last[0].access_key_id:
+            return True  # refreshed since: the resend signs with the new ones
         self._refresh()
         return True
 
