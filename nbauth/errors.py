@@ -30,17 +30,21 @@ __all__ = [
     "CodeDeliveryFailureError",
     "CodeMismatchError",
     "ConfigurationError",
+    "DeadlineExceededError",
     "DiscoveryError",
     "ExpiredCodeError",
     "ExpiredDeviceCodeError",
     "IdentityForbiddenError",
     "IdentityNotFoundError",
     "IdentityPoolNotFoundError",
+    "InsecureEndpointError",
+    "InvalidClientError",
     "InvalidGrantError",
     "InvalidIdentityPoolConfigurationError",
     "InvalidLambdaResponseError",
     "InvalidParameterError",
     "InvalidPasswordError",
+    "InvalidScopeError",
     "InvalidStateError",
     "InvalidTokenError",
     "LambdaValidationError",
@@ -51,14 +55,18 @@ __all__ = [
     "OAuthError",
     "PasswordResetRequiredError",
     "ProviderTokenExpiredError",
+    "RedirectRefusedError",
     "ResourceConflictError",
     "ResourceNotFoundError",
+    "ResponseTooLargeError",
     "ServiceError",
     "SignInCancelledError",
     "SignInSessionExpiredError",
     "SignInTimeoutError",
     "TokenVerificationError",
     "TooManyRequestsError",
+    "UnauthorizedClientError",
+    "UnsafeStorageError",
     "UserAlreadyAuthenticatedError",
     "UserNotConfirmedError",
     "UserNotFoundError",
@@ -243,6 +251,51 @@ class NetworkError(AuthError):
     )
 
 
+class DeadlineExceededError(NetworkError):
+    """A call to a service did not finish within its total deadline (connect, send and read)."""
+
+    default_recovery = (
+        "The service is slow or not answering; nbauth keeps the session and retries later."
+    )
+
+
+class ResponseTooLargeError(ServiceError):
+    """A service answered with a body larger than nbauth accepts for that call."""
+
+    default_recovery = (
+        "The endpoint answered with far more data than its protocol needs; check the URL "
+        "(it may point at the wrong server). nbauth keeps the session."
+    )
+
+
+class RedirectRefusedError(ServiceError):
+    """An endpoint answered with a redirect where nbauth never follows one (token, device,
+    revocation endpoints: following would re-send a secret to another address)."""
+
+    retryable = False
+    default_recovery = (
+        "Configure the endpoint's final address (the issuer's discovery document must name it)."
+    )
+
+
+class InsecureEndpointError(ConfigurationError):
+    """An issuer or endpoint URL is not https (plain http is accepted on loopback only)."""
+
+    default_recovery = (
+        "Use the provider's https:// URL; http:// is accepted only for 127.0.0.1, ::1 and "
+        "localhost."
+    )
+
+
+class UnsafeStorageError(AuthError):
+    """A credential store file or directory is owned by another user or writable by others."""
+
+    default_recovery = (
+        "Remove the file (or fix its owner and permissions: owner = you, mode 0600 in a 0700 "
+        "directory); nbauth will write it again."
+    )
+
+
 class UserAlreadyAuthenticatedError(InvalidStateError):
     """A sign-in was started while a user is already signed in."""
 
@@ -289,6 +342,33 @@ class InvalidGrantError(OAuthError):
     """The authorization server rejected a code or refresh token (revoked, expired, reused)."""
 
     default_recovery = "Sign in again: the session at the identity provider has ended."
+
+
+class InvalidScopeError(OAuthError):
+    """The authorization server refused the requested scope (``invalid_scope``)."""
+
+    default_recovery = (
+        "Sign in again; if it keeps failing, remove scopes the provider does not grant this "
+        "client from the configuration."
+    )
+
+
+class InvalidClientError(OAuthError):
+    """The authorization server does not accept this client (``invalid_client``)."""
+
+    default_recovery = (
+        "Check the provider's client_id (and client_secret) in the configuration, then sign in "
+        "again."
+    )
+
+
+class UnauthorizedClientError(OAuthError):
+    """This client may not use the grant it asked for (``unauthorized_client``)."""
+
+    default_recovery = (
+        "Enable the grant (refresh tokens, device code, authorization code) for this client at "
+        "the identity provider, then sign in again."
+    )
 
 
 class CallbackValidationError(OAuthError):
