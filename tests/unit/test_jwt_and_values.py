@@ -90,9 +90,8 @@ def test_decode_jwt_accepts_padded_segments() -> None:
 @pytest.mark.parametrize(
     ("claims", "issuer", "subject", "expires_at"),
     [
-        ({"iss": None, "sub": None, "exp": None}, None, None, None),
-        ({"iss": 1, "sub": ["x"], "exp": "1900000000"}, None, None, None),
-        ({"exp": True}, ISSUER, "user-123", None),
+        ({"iss": None, "sub": None}, None, None, EXP),
+        ({"iss": 1, "sub": ["x"]}, None, None, EXP),
         ({"exp": 12.5}, ISSUER, "user-123", 12.5),
     ],
 )
@@ -103,6 +102,61 @@ def test_claim_accessors_ignore_wrong_types(
     assert jwt.issuer == issuer
     assert jwt.subject == subject
     assert jwt.expires_at == expires_at
+
+
+def _raw_jwt(payload_json: str) -> str:
+    return f"{_b64({'alg': 'RS256'})}.{_b64(payload_json.encode())}.sig"
+
+
+@pytest.mark.parametrize("claim", ["exp", "nbf", "iat", "auth_time"])
+@pytest.mark.parametrize(
+    "literal",
+    [
+        pytest.param("NaN", id="nan"),
+        pytest.param("Infinity", id="inf"),
+        pytest.param("-Infinity", id="-inf"),
+        pytest.param("1e400", id="1e400"),
+        pytest.param("1" + "0" * 400, id="10**400"),
+        pytest.param("-1", id="negative"),
+        pytest.param("253402300800", id="after-9999"),
+        pytest.param('"1900000000"', id="string"),
+        pytest.param("true", id="bool"),
+        pytest.param("null", id="null"),
+        pytest.param("[1900000000]", id="array"),
+        pytest.param('{"v": 1}', id="object"),
+    ],
+)
+def test_a_numeric_date_claim_that_is_not_one_is_refused(claim: str, literal: str) -> None:
+    """RFC 7519 §2 NumericDate: before the fix, NaN/Infinity/1e400 read as "never expires",
+    strings were ignored and -Infinity or 10**400 raised OverflowError."""
+    with pytest.raises(InvalidTokenError) as info:
+        decode_jwt(_raw_jwt(f'{{"sub": "x", "{claim}": {literal}}}'))
+    assert info.value.recovery_suggestion
+    if literal not in ("NaN", "Infinity", "-Infinity"):  # those are not even JSON
+        assert claim in info.value.message
+
+
+@pytest.mark.parametrize("value", [0, 1_900_000_000, 1_900_000_000.5, 253_402_300_799])
+def test_expires_at_is_a_finite_float_for_every_valid_numeric_date(value: Any) -> None:
+    assert decode_jwt(make_jwt(exp=value)).expires_at == float(value)
+
+
+def test_expires_at_of_a_payload_changed_after_decoding_is_a_typed_error() -> None:
+    jwt = decode_jwt(make_jwt())
+    jwt.payload["exp"] = float("nan")
+    with pytest.raises(InvalidTokenError):
+        jwt.expires_at  # noqa: B018
+
+
+def test_duplicate_claim_names_are_refused() -> None:
+    """RFC 7519 §4: a parser must reject duplicate names or take the last; nbauth rejects."""
+    with pytest.raises(InvalidTokenError):
+        decode_jwt(_raw_jwt('{"sub": "x", "iss": "https://a.example", "iss": "https://b.example"}'))
+
+
+def test_deeply_nested_json_is_a_typed_error_not_a_recursion_error() -> None:
+    with pytest.raises(InvalidTokenError):
+        decode_jwt(_raw_jwt('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"))
 
 
 def test_claims_missing() -> None:
