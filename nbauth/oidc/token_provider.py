@@ -6,10 +6,13 @@ once however many threads ask. Rules (invariant 3, "nothing is lost"):
 
 * a rotated refresh token is stored (memory and storage backend) before anything else, so a
   failure later in the refresh cannot strand the session;
-* tokens are cleared only on ``invalid_grant`` (revoked, expired, reused refresh token); network
-  errors, 5xx and garbage answers keep the current tokens, which serve until they expire;
-* the stored record is deleted on ``invalid_grant`` only if it still holds the refused token
-  (another process may have stored a newer one meanwhile).
+* tokens are cleared only on a definitive refusal (:data:`DEFINITIVE_REFRESH_ERRORS`:
+  ``invalid_grant`` — revoked, expired, reused refresh token —, ``invalid_scope``,
+  ``invalid_client``, ``unauthorized_client``: asking again can never succeed); network errors,
+  5xx and garbage answers keep the current tokens, which serve until they expire;
+* on such a refusal the stored record is deleted only if it still holds the refused token
+  (another process may have stored a newer one meanwhile), and ``tokenRefresh_failure`` (naming
+  the error) comes before the session ends (``signedOut`` from the facade).
 
 With a store other processes share (anything but :class:`~nbauth.core.storage.MemoryStorage`)
 a refresh is single-flight across processes: under
@@ -36,15 +39,31 @@ from ..core.session_record import SessionRecord, session_storage_key
 from ..core.storage import KeyValueStorage, MemoryStorage
 from ..core.storage_lock import LockTimeoutError, storage_lock
 from ..core.values import AuthTokens
-from ..errors import AuthError, InvalidGrantError
+from ..errors import (
+    AuthError,
+    InvalidClientError,
+    InvalidGrantError,
+    InvalidScopeError,
+    UnauthorizedClientError,
+)
 from .token_client import TokenClient
 from .tokens import OIDCTokens
 
-__all__ = ["OIDCTokenProvider"]
+__all__ = ["DEFINITIVE_REFRESH_ERRORS", "OIDCTokenProvider"]
 
 log = logging.getLogger("nbauth.oidc")
 
 _Later = list[Callable[[], None]]
+
+#: Refresh answers that end the session: the IdP will refuse this refresh token (or this client)
+#: every time, so keeping the session "signed in" would only fail every AWS call. Anything else
+#: (network, 5xx, 429, garbage) is transient and keeps the tokens (invariant 3).
+DEFINITIVE_REFRESH_ERRORS: tuple[type[AuthError], ...] = (
+    InvalidGrantError,
+    InvalidScopeError,
+    InvalidClientError,
+    UnauthorizedClientError,
+)
 
 
 class OIDCTokenProvider:
@@ -227,9 +246,9 @@ class OIDCTokenProvider:
             self._refresh_token = refresh_token
         try:
             response = self.client.refresh_response(refresh_token, previous)
-        except InvalidGrantError as exc:
-            later.append(partial(self._failed, exc))  # the reset below makes the engine forget it
-            self._invalidate(later)
+        except DEFINITIVE_REFRESH_ERRORS as exc:
+            later.append(partial(self._failed, exc, True))  # the engine's reset forgets the failure
+            self._invalidate(later, exc)
             raise
         rotated = response.get("refresh_token")
         if isinstance(rotated, str) and rotated and rotated != refresh_token:
@@ -249,19 +268,21 @@ class OIDCTokenProvider:
         if self._on_refreshed is not None:
             self._on_refreshed(tokens)
 
-    def _failed(self, error: BaseException) -> None:
-        self._emit(
-            "tokenRefresh_failure",
-            {
-                "error": getattr(error, "name", type(error).__name__),
-                "message": getattr(error, "message", type(error).__name__),
-            },
-            "Refreshing tokens failed",
-        )
+    def _failed(self, error: BaseException, signed_out: bool = False) -> None:
+        name = getattr(error, "name", type(error).__name__)
+        data = {"error": name, "message": getattr(error, "message", type(error).__name__)}
+        if not signed_out:
+            self._emit("tokenRefresh_failure", data, "Refreshing tokens failed")
+            return
+        why = f"The identity provider refused the refresh for good ({name}); signed out"
+        self._emit("tokenRefresh_failure", {**data, "signed_out": True}, why)
 
-    def _invalidate(self, later: _Later) -> None:
+    def _invalidate(self, later: _Later, error: AuthError | None = None) -> None:
         """The provider refused the refresh token for good: drop everything."""
-        log.info("The identity provider rejected the refresh token; signing out locally")
+        log.info(
+            "The identity provider refused the refresh for good (%s); signing out locally",
+            error.name if error is not None else "no ID token",
+        )
         with self._lock:
             refused, self._refresh_token = self._refresh_token, None
         stored = self._stored_record()
