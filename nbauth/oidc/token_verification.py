@@ -1,7 +1,8 @@
 """Verifying the tokens an identity provider hands back (OIDC Core 3.1.3.7, RFC 7519, RFC 8725).
 
-* signature against the issuer's JWKS (cached; fetched again once when a token names an unknown
-  ``kid``, which is how providers rotate keys);
+* signature against the issuer's JWKS (cached; fetched again when a token names an unknown
+  ``kid``, which is how providers rotate keys, at most once a minute);
+* the header ``typ``: an ID token is not an access token, a logout token or any other JWT;
 * an allow-list of asymmetric algorithms: never ``none``, never HMAC (a public key used as an HMAC
   secret is the classic forgery);
 * ``iss``, ``aud``/``azp``, ``exp``/``iat``/``nbf`` with a bounded leeway, ``nonce``, and for
@@ -26,26 +27,57 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from ..core.jwt import JWT, decode_jwt
+from ..core.jwt import JWT, decode_jwt, numeric_date
 from ..errors import AuthError, InvalidTokenError, TokenVerificationError
 from .transport import json_request
 
-__all__ = ["ALLOWED_ALGORITHMS", "JWKSCache", "TokenVerifier"]
+__all__ = [
+    "ACCESS_TOKEN_TYPES",
+    "ALLOWED_ALGORITHMS",
+    "ID_TOKEN_TYPES",
+    "REFETCH_INTERVAL_SECONDS",
+    "JWKSCache",
+    "TokenVerifier",
+]
 
 ALLOWED_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
 #: The most clock skew ever tolerated, whatever the caller asks for.
 MAX_LEEWAY_SECONDS = 120.0
+#: The JWKS is fetched again (for an unknown ``kid``) at most once per this many seconds.
+REFETCH_INTERVAL_SECONDS = 60.0
+#: Header ``typ`` values (RFC 7515 §4.1.9: case-insensitive, ``application/`` optional) an ID
+#: token may carry; an access token may also say ``at+jwt`` (RFC 9068). Anything else — a
+#: logout or security-event token, say — is another kind of JWT (RFC 8725 §3.11).
+ID_TOKEN_TYPES = frozenset({"jwt"})
+ACCESS_TOKEN_TYPES = frozenset({"jwt", "at+jwt"})
 
 
 class JWKSCache:
-    """The issuer's signing keys, fetched on first use and again once per unknown ``kid``."""
+    """The issuer's signing keys: fetched on first use, then again on an unknown ``kid``.
 
-    def __init__(self, jwks_uri: str, session: requests.Session) -> None:
+    Re-fetches are rate-limited: at most one per ``refetch_interval`` seconds (measured with
+    ``clock``), so a stream of tokens naming random ``kid`` values costs one request, not one
+    each; within the limit an unknown ``kid`` is refused without touching the network. Threads
+    that need a fetch at the same time share one request, and no lock is held while it runs.
+    """
+
+    def __init__(
+        self,
+        jwks_uri: str,
+        session: requests.Session,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        refetch_interval: float = REFETCH_INTERVAL_SECONDS,
+    ) -> None:
         self.jwks_uri = jwks_uri
         self._session = session
+        self._clock = clock
+        self._refetch_interval = refetch_interval
         self._keys: KeySet | None = None
+        self._last_refetch: float | None = None
+        self._flight: _Flight | None = None
         self._lock = threading.Lock()
         self.fetches = 0
 
@@ -53,7 +85,7 @@ class JWKSCache:
         document = json_request(self._session, "GET", self.jwks_uri, "fetching the JWKS")
         try:
             keys: KeySet = KeySet.import_key_set(document)  # type: ignore[arg-type]
-        except (JoseError, ValueError, TypeError, KeyError) as exc:
+        except (JoseError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise TokenVerificationError(
                 f"The JWKS at {self.jwks_uri} is not a valid key set.", underlying=exc
             ) from None
@@ -62,18 +94,67 @@ class JWKSCache:
 
     def key_for(self, kid: str | None) -> Any:
         """The key with this ``kid`` (the only key, when the token names none)."""
-        with self._lock:
-            if self._keys is None:
-                self._keys = self._fetch()
-            key = _find(self._keys, kid)
-            if key is None:
-                self._keys = self._fetch()  # rotated keys: look once more
-                key = _find(self._keys, kid)
-        if key is None:
-            raise TokenVerificationError(
-                f"No key with kid {kid!r} in the issuer's JWKS, even after fetching it again.",
+        seen: KeySet | None = None
+        while True:
+            with self._lock:
+                keys = self._keys
+                if keys is not None:
+                    key = _find(keys, kid)
+                    if key is not None:
+                        return key
+                    if keys is seen or not self._may_refetch():
+                        raise self._unknown(kid)
+                flight = self._flight
+                leader = flight is None
+                if flight is None:
+                    flight = self._flight = _Flight()
+                    if keys is not None:
+                        self._last_refetch = self._clock()
+            if leader:
+                self._lead(flight)
+            else:
+                flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            seen = flight.keys  # look once in what was fetched for (or with) this caller
+
+    def _may_refetch(self) -> bool:
+        last = self._last_refetch
+        return last is None or self._clock() - last >= self._refetch_interval
+
+    def _lead(self, flight: _Flight) -> None:
+        try:
+            flight.keys = self._fetch()
+        except AuthError as exc:
+            flight.error = exc
+        except Exception as exc:  # anything else still reaches callers typed
+            flight.error = TokenVerificationError(
+                f"Fetching the JWKS at {self.jwks_uri} failed ({type(exc).__name__}).",
+                underlying=exc,
             )
-        return key
+        finally:
+            with self._lock:
+                if flight.keys is not None:
+                    self._keys = flight.keys
+                self._flight = None
+            flight.done.set()
+
+    def _unknown(self, kid: str | None) -> TokenVerificationError:
+        return TokenVerificationError(
+            f"No key with kid {kid!r} in the issuer's JWKS (fetched again at most once every "
+            f"{self._refetch_interval:.0f} s).",
+        )
+
+
+class _Flight:
+    """One JWKS fetch that several callers wait for."""
+
+    __slots__ = ("done", "error", "keys")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.keys: KeySet | None = None
+        self.error: AuthError | None = None
 
 
 def _find(keys: KeySet, kid: str | None) -> Any:
@@ -118,13 +199,22 @@ class TokenVerifier:
         try:
             decoded = decode_jwt(token)
         except InvalidTokenError as exc:
-            raise TokenVerificationError(f"Not a JWT: {exc.message}", underlying=exc) from None
-        alg = decoded.header.get("alg")
+            message = f"Not a valid JWT: {exc.message}"
+            raise TokenVerificationError(message, underlying=exc) from None
+        header = decoded.header
+        alg = header.get("alg")
         if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
             raise TokenVerificationError(
                 f"Token algorithm {alg!r} is not allowed (allowed: asymmetric signatures only).",
             )
-        key = self.jwks.key_for(decoded.header.get("kid"))
+        _check_type(header.get("typ"), token_use)
+        kid = header.get("kid")
+        if kid is not None and not isinstance(kid, str):
+            raise TokenVerificationError("The token's key id (kid) is not a string.")
+        # The (still unverified) issuer first: a foreign token is named as such, and costs no
+        # JWKS fetch. It is checked again, signed, with the other claims.
+        self._check_issuer(decoded.payload)
+        key = self.jwks.key_for(kid)
         try:
             jwt.decode(token, key, algorithms=[alg])
         except JoseError as exc:
@@ -146,16 +236,14 @@ class TokenVerifier:
         def fail(message: str) -> TokenVerificationError:
             return TokenVerificationError(message)
 
-        if claims.get("iss") != self.issuer:
-            raise fail(f"Token issuer {claims.get('iss')!r} is not {self.issuer!r}.")
+        self._check_issuer(claims)
         if token_use is not None and claims.get("token_use") != token_use:
             raise fail(f"Token use {claims.get('token_use')!r} is not {token_use!r}.")
         if token_use == "access":
             if claims.get("client_id") != self.client_id:
                 raise fail("The access token was issued to another client.")
         else:
-            aud = claims.get("aud")
-            audiences = [aud] if isinstance(aud, str) else list(aud or [])
+            audiences = _audiences(claims)
             if self.client_id not in audiences:
                 raise fail("The token's audience does not include this client.")
             azp = claims.get("azp")
@@ -176,9 +264,45 @@ class TokenVerifier:
         if nonce is not None and claims.get("nonce") != nonce:
             raise fail("The token's nonce does not match this sign-in (replayed token?).")
 
+    def _check_issuer(self, claims: dict[str, Any]) -> None:
+        iss = claims.get("iss")
+        if iss != self.issuer:
+            shown = repr(iss[:200]) if isinstance(iss, str) else f"of type {type(iss).__name__}"
+            raise TokenVerificationError(
+                f"Wrong issuer: the token's issuer {shown} is not {self.issuer!r}."
+            )
+
+
+def _check_type(typ: Any, token_use: str | None) -> None:
+    """RFC 8725 §3.11: refuse a JWT whose header says it is another kind of token."""
+    if typ is None:
+        return
+    allowed = ACCESS_TOKEN_TYPES if token_use == "access" else ID_TOKEN_TYPES
+    kind = typ.lower().removeprefix("application/") if isinstance(typ, str) else None
+    if kind not in allowed:
+        what = "an access token" if token_use == "access" else "an ID token"
+        shown = repr(typ[:40]) if isinstance(typ, str) else type(typ).__name__
+        raise TokenVerificationError(f"The token's type (typ {shown}) says it is not {what}.")
+
+
+def _audiences(claims: dict[str, Any]) -> list[str]:
+    """``aud``: one string or an array of strings (RFC 7519 §4.1.3); anything else is refused."""
+    aud = claims.get("aud")
+    if isinstance(aud, str):
+        return [aud]
+    if isinstance(aud, list) and all(isinstance(item, str) for item in aud):
+        return aud
+    if aud is None:
+        return []
+    raise TokenVerificationError(
+        f"The token's audience (aud) must be a string or an array of strings, not "
+        f"{type(aud).__name__}" + (" with other members." if isinstance(aud, list) else "."),
+    )
+
 
 def _number(claims: dict[str, Any], name: str) -> float | None:
-    value = claims.get(name)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
+    """The NumericDate ``name``; a present but invalid value is refused, naming the claim."""
+    try:
+        return numeric_date(claims, name)
+    except InvalidTokenError as exc:
+        raise TokenVerificationError(exc.message, underlying=exc) from None
