@@ -11,6 +11,7 @@ most once per verification when a token names an unknown ``kid`` (key rotation).
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 import urllib.request
@@ -33,6 +34,8 @@ __all__ = [
 ]
 
 ALLOWED_ALGORITHMS = ("RS256",)
+NUMERIC_DATE_CLAIMS = ("exp", "nbf", "iat", "auth_time")
+_MAX_NUMERIC_DATE = 253_402_300_799  # 9999-12-31T23:59:59Z
 _FETCH_TIMEOUT_SECONDS = 5.0
 _MAX_DOCUMENT_BYTES = 1_000_000
 
@@ -63,18 +66,43 @@ class UnverifiedJwt:
     _compact: Any
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # strict parsers (AWS's) refuse NaN and Infinity
+
+
+def _check_numeric_dates(claims: dict[str, Any]) -> None:
+    """RFC 7519 NumericDates: a finite JSON number between 1970 and the year 9999."""
+    for name in NUMERIC_DATE_CLAIMS:
+        if name not in claims:
+            continue
+        value = claims[name]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (isinstance(value, float) and not math.isfinite(value))
+            or not 0 <= value <= _MAX_NUMERIC_DATE
+        ):
+            raise TokenError("malformed", f"claim {name!r} is not a NumericDate")
+
+
 def parse_jwt(token: str) -> UnverifiedJwt:
-    """Split a compact JWS into header and claims without verifying anything."""
+    """Split a compact JWS into header and claims without verifying anything.
+
+    The claims must be a JSON object (no NaN or Infinity literals) whose NumericDate claims
+    (``exp``, ``nbf``, ``iat``, ``auth_time``) are finite numbers from 1970 to the year 9999;
+    anything else is ``malformed``, so no token reads as "never expires".
+    """
     if not isinstance(token, str) or token.count(".") != 2:
         raise TokenError("malformed", "not a compact JWS")
     try:
         compact = jws.extract_compact(token.encode("ascii"))
         header = dict(compact.headers())
-        claims = json.loads(compact.payload)
-    except (JoseError, ValueError, UnicodeError) as exc:
+        claims = json.loads(compact.payload, parse_constant=_no_constant)
+    except (JoseError, ValueError, UnicodeError, RecursionError, TypeError) as exc:
         raise TokenError("malformed", type(exc).__name__) from None
     if not isinstance(claims, dict):
         raise TokenError("malformed", "payload is not a JSON object")
+    _check_numeric_dates(claims)
     return UnverifiedJwt(header=header, claims=claims, _compact=compact)
 
 
