@@ -41,9 +41,33 @@ def session_storage_key(issuer: str, client_id: str) -> str:
     return f"nbauth.oidc.{issuer}.{client_id}"
 
 
+#: Expiries past 9999-12-31 are not nbauth's (and would overflow a ``datetime``).
+_MAX_EXPIRES_AT = 253_402_300_799
+
+
 def _text(data: dict[str, Any], name: str) -> str | None:
     value = data.get(name)
     return value if isinstance(value, str) and value else None
+
+
+def _parse(raw: object) -> dict[str, Any] | None:
+    """The stored JSON object, or ``None`` for anything else (never raises)."""
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _epoch(value: object) -> float | None:
+    """A finite, in-range epoch time, or ``None`` (NaN, infinities, 10**400, strings...)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not 0 <= value <= _MAX_EXPIRES_AT:  # also false for NaN; never converts a huge int
+        return None
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -75,23 +99,18 @@ class SessionRecord:
     ) -> SessionRecord | None:
         """The record stored for ``issuer`` and ``client_id``; ``None`` if absent or unreadable.
 
-        ``provider`` is the name to use when the record names none.
+        ``provider`` is the name to use when the record names none. Any stored content that is
+        not a record — not JSON, wrong types, an expiry that is NaN, infinite or absurdly large —
+        reads as "no record" (or, for a bad expiry, a record without current tokens), never as
+        an exception.
         """
-        raw = storage.get(session_storage_key(issuer, client_id))
-        if not raw:
-            return None
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            return None
-        if not isinstance(data, dict):
+        data = _parse(storage.get(session_storage_key(issuer, client_id)))
+        if data is None:
             return None
         token = _text(data, "refresh_token")
         if token is None:
             return None
-        expires_at = data.get("expires_at")
-        if not isinstance(expires_at, (int, float)) or isinstance(expires_at, bool):
-            expires_at = None
+        expires_at = _epoch(data.get("expires_at"))
         return cls(
             issuer,
             client_id,
@@ -99,7 +118,7 @@ class SessionRecord:
             token,
             id_token=_text(data, "id_token"),
             access_token=_text(data, "access_token"),
-            expires_at=None if expires_at is None else float(expires_at),
+            expires_at=expires_at,
             scope=_text(data, "scope"),
         )
 
@@ -145,11 +164,5 @@ class SessionRecord:
     @staticmethod
     def signed_out(storage: KeyValueStorage, issuer: str, client_id: str) -> bool:
         """Whether the stored record is a sign-out mark."""
-        raw = storage.get(session_storage_key(issuer, client_id))
-        if not raw:
-            return False
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            return False
-        return isinstance(data, dict) and data.get("signed_out") is True
+        data = _parse(storage.get(session_storage_key(issuer, client_id)))
+        return data is not None and data.get("signed_out") is True

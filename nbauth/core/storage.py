@@ -6,30 +6,61 @@ Amplify's ``KeyValueStorageInterface``:
 * :class:`MemoryStorage` — the default; gone with the process.
 * :class:`FileStorage` — one file per key in a private directory (0700), each
   file 0600, written atomically (temp file, fsync, rename) so a crash never
-  leaves a torn cache.
+  leaves a torn cache. Reads trust only what the current user alone could have
+  written: a file owned by another user, a file or directory writable by group or
+  others, a symlink or anything but a regular file is never read (see
+  :meth:`FileStorage.read`).
 * :class:`KeyringStorage` — the OS keyring (``pip install nbauth[keyring]``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
+import logging
 import os
+import stat
 import tempfile
 import threading
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, UnsafeStorageError
 
 __all__ = [
     "FileStorage",
     "KeyValueStorage",
     "KeyringStorage",
     "MemoryStorage",
+    "check_private",
     "storage_from_config",
 ]
+
+log = logging.getLogger(__name__)
+
+#: A stored value larger than this is not nbauth's (tokens are a few kB): read as absent.
+MAX_FILE_BYTES = 1 << 20
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO planted in the store never blocks a read
+
+
+def check_private(st: os.stat_result, what: str) -> None:
+    """Raise :class:`UnsafeStorageError` unless ``st`` is owned by this user and not writable by
+    group or others (POSIX; elsewhere nothing to check)."""
+    if not hasattr(os, "geteuid"):  # pragma: no cover - Windows
+        return
+    uid = os.geteuid()
+    if st.st_uid != uid:
+        raise UnsafeStorageError(
+            f"{what} is owned by uid {st.st_uid}, not by you (uid {uid}); nbauth ignores it."
+        )
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise UnsafeStorageError(
+            f"{what} is writable by other users (mode {stat.S_IMODE(st.st_mode):04o}); "
+            "nbauth ignores it."
+        )
 
 
 @runtime_checkable
@@ -85,21 +116,64 @@ class FileStorage:
     def _file(self, key: str) -> Path:
         return self.path / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
 
-    def get(self, key: str) -> str | None:
+    def check_directory(self) -> None:
+        """Raise :class:`UnsafeStorageError` unless the directory is still private to this user."""
         try:
-            with open(self._file(key), encoding="utf-8") as fh:
-                record = json.load(fh)
+            st = os.stat(self.path)
+        except OSError as exc:
+            raise UnsafeStorageError(
+                f"The store directory {str(self.path)!r} is gone ({exc.strerror}).", underlying=exc
+            ) from None
+        check_private(st, f"The store directory {str(self.path)!r}")
+
+    def read(self, key: str) -> str | None:
+        """The value of ``key``; ``None`` when absent or unreadable (torn, garbage, too large).
+
+        Raises :class:`UnsafeStorageError` when the file — or the directory — could have been
+        written by someone else: owned by another user, writable by group or others, a symlink
+        (never followed) or not a regular file. :meth:`get` turns that into "absent".
+        """
+        self.check_directory()
+        path = self._file(key)
+        what = f"The store file {str(path)!r}"
+        try:
+            fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError):
-            return None  # unreadable or torn by a foreign writer: treat as absent, never crash
-        if isinstance(record, dict) and record.get("key") == key:
-            value = record.get("value")
-            return value if isinstance(value, str) else None
-        return None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise UnsafeStorageError(
+                    f"{what} is a symlink; nbauth never follows one."
+                ) from None
+            return None  # unreadable: treat as absent, never crash
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise UnsafeStorageError(f"{what} is not a regular file; nbauth ignores it.")
+            check_private(st, what)
+            data = _read_capped(fd)
+        finally:
+            os.close(fd)
+        return None if data is None else _value_of(data, key)
+
+    def get(self, key: str) -> str | None:
+        """The value of ``key``, or ``None``; an unsafe file reads as absent, with a warning.
+
+        Ignoring (rather than raising) keeps "nothing is lost": the file is left in place for the
+        user to inspect, it never held anything this user wrote that others could not have
+        changed, and the next :meth:`set` replaces it atomically with a private file.
+        """
+        try:
+            return self.read(key)
+        except UnsafeStorageError as exc:
+            log.warning("%s", exc.message)
+            return None
 
     def set(self, key: str, value: str) -> None:
+        """Write ``value`` atomically (0600); :class:`UnsafeStorageError` if the directory is
+        no longer private (a secret is never written where others can read or swap it)."""
         target = self._file(key)
+        self.check_directory()
         with self._lock:
             fd, tmp = tempfile.mkstemp(dir=self.path, prefix=".tmp-", suffix=".json")
             try:
@@ -121,11 +195,38 @@ class FileStorage:
                     os.close(dir_fd)
 
     def remove(self, key: str) -> None:
+        """Delete ``key`` (a symlink is removed, never its target)."""
         with self._lock, contextlib.suppress(OSError):
             os.unlink(self._file(key))
 
     def __repr__(self) -> str:
         return f"FileStorage({str(self.path)!r})"
+
+
+def _read_capped(fd: int) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_FILE_BYTES:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            return None
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+    return None
+
+
+def _value_of(data: bytes, key: str) -> str | None:
+    try:
+        record: Any = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeError, RecursionError):
+        return None  # torn by a crash or a foreign writer: treat as absent, never crash
+    if isinstance(record, dict) and record.get("key") == key:
+        value = record.get("value")
+        return value if isinstance(value, str) else None
+    return None
 
 
 class KeyringStorage:

@@ -21,15 +21,17 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
+import stat
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import AuthError
-from .storage import FileStorage, KeyValueStorage
+from ..errors import AuthError, UnsafeStorageError
+from .storage import FileStorage, KeyValueStorage, check_private
 
 try:  # POSIX
     import fcntl
@@ -69,11 +71,41 @@ def lock_path(storage: KeyValueStorage, key: str) -> Path | None:
     return storage.path / f"{digest}.lock"
 
 
+def _open_lock_file(storage: KeyValueStorage, path: Path) -> int:
+    """Open (creating, 0600) the lock file: never through a symlink, never one another user owns
+    or can write (:class:`~nbauth.errors.UnsafeStorageError`), in a directory still private."""
+    assert isinstance(storage, FileStorage)
+    storage.check_directory()
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafeStorageError(
+                f"The lock file {str(path)!r} is a symlink; nbauth never follows one."
+            ) from None
+        raise UnsafeStorageError(
+            f"Cannot open the lock file {str(path)!r} ({exc.strerror}).", underlying=exc
+        ) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafeStorageError(f"The lock file {str(path)!r} is not a regular file.")
+        check_private(st, f"The lock file {str(path)!r}")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 @contextlib.contextmanager
 def storage_lock(storage: KeyValueStorage, key: str, *, timeout: float = 30.0) -> Iterator[None]:
     """Hold the lock of ``key`` across threads and (for a file store) processes.
 
-    Raises :class:`LockTimeoutError` after ``timeout`` seconds of waiting.
+    Raises :class:`LockTimeoutError` after ``timeout`` seconds of waiting, and
+    :class:`~nbauth.errors.UnsafeStorageError` when the lock file is a symlink, is owned by
+    another user or is writable by others.
     """
     path = lock_path(storage, key)
     name = f"{id(storage)}:{key}" if path is None else str(path)
@@ -85,7 +117,7 @@ def storage_lock(storage: KeyValueStorage, key: str, *, timeout: float = 30.0) -
         if path is None or fcntl is None:
             yield
             return
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = _open_lock_file(storage, path)
         try:
             while True:
                 try:
