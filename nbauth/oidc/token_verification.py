@@ -83,6 +83,12 @@ class JWKSCache:
 
     def _fetch(self) -> KeySet:
         document = json_request(self._session, "GET", self.jwks_uri, "fetching the JWKS")
+        listed = document.get("keys")
+        if isinstance(listed, list) and any(isinstance(k, dict) and "d" in k for k in listed):
+            raise TokenVerificationError(  # anyone who read it could sign "valid" tokens
+                f"The JWKS at {self.jwks_uri} publishes private key material; nbauth refuses it.",
+                "The provider's signing keys are compromised: tell its administrators.",
+            )
         try:
             keys: KeySet = KeySet.import_key_set(document)  # type: ignore[arg-type]
         except (JoseError, ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -140,8 +146,9 @@ class JWKSCache:
             flight.done.set()
 
     def _unknown(self, kid: str | None) -> TokenVerificationError:
+        shown = repr(kid if kid is None or len(kid) <= 64 else kid[:64] + "...")
         return TokenVerificationError(
-            f"No key with kid {kid!r} in the issuer's JWKS (fetched again at most once every "
+            f"No key with kid {shown} in the issuer's JWKS (fetched again at most once every "
             f"{self._refetch_interval:.0f} s).",
         )
 
