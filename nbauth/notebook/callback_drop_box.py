@@ -13,9 +13,12 @@ For a sign-in whose ``state`` is *s*, with ``k = sha256(s)``:
 * ``k.outcome`` — how the code exchange ended (a status and a message, never a secret), written
   by the kernel so the handler's page can say "Signed in" or what went wrong.
 
-Besides, ``browser.json`` holds the address the browser last opened a Jupyter page at (the
-extension notes it from page responses: scheme, host and port as the browser sent them, and the
-server's base URL), the best guess of where the redirect can reach the server.
+Besides, ``server.json`` holds the server's browser-facing address as its own settings give it
+(written once by the extension when the server starts: ``$NBAUTH_JUPYTER_URL``,
+``ServerApp.custom_display_url``, or the server's ip, port and base URL). It is never taken from
+a request: a ``Host`` header is chosen by whoever sends the request, and a redirect URI built from
+it would send the next sign-in's code to them (DESIGN invariant 11). Earlier versions noted the
+``Host`` of page requests in ``browser.json``; that file is removed, never read.
 
 Only a holder of the state can name the files, the state check in the kernel still applies, and
 the code in ``k.callback`` is useless without the PKCE verifier, which never leaves the kernel.
@@ -44,9 +47,9 @@ from typing import Any
 from ..errors import InvalidParameterError
 
 __all__ = [
-    "BROWSER_FILE",
     "CALLBACK_DIR_ENV",
     "CALLBACK_PATH",
+    "SERVER_FILE",
     "STALE_SECONDS",
     "CallbackDropBox",
     "default_callback_dir",
@@ -57,8 +60,10 @@ __all__ = [
 CALLBACK_PATH = "nbauth/callback"
 #: Set by the server extension in the server's environment; kernels inherit it.
 CALLBACK_DIR_ENV = "NBAUTH_JUPYTER_CALLBACK_DIR"
-#: In the drop box: the address the browser last opened a Jupyter page at.
-BROWSER_FILE = "browser.json"
+#: In the drop box: the server's browser-facing address, from its own settings.
+SERVER_FILE = "server.json"
+#: Written by earlier versions from request headers: removed, never read.
+_LEGACY_BROWSER_FILE = "browser.json"
 #: Files older than this are left-overs (a closed tab, a killed kernel) and are removed.
 STALE_SECONDS = 3600.0
 
@@ -120,7 +125,6 @@ class CallbackDropBox:
 
     def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
         self.directory = Path(directory) if directory is not None else default_callback_dir()
-        self._noted: str | None = None
 
     def _path(self, state: str, kind: str) -> Path:
         return self.directory / f"{_key(state)}.{kind}"
@@ -181,22 +185,25 @@ class CallbackDropBox:
         cutoff = time.time() - older_than
         with contextlib.suppress(OSError):
             for entry in self.directory.iterdir():
-                if entry.name == BROWSER_FILE:
+                if entry.name == SERVER_FILE:
                     continue
                 with contextlib.suppress(OSError):
                     if entry.stat().st_mtime < cutoff:
                         entry.unlink()
 
-    def note_browser_url(self, url: str) -> None:
-        """Server side: the browser opened a Jupyter page at ``url`` (origin + base URL)."""
-        if url != self._noted:
-            with contextlib.suppress(OSError):
-                _private_dir(self.directory)
-                _write_atomic(self.directory / BROWSER_FILE, {"url": url})
-                self._noted = url
+    def note_server_url(self, url: str | None) -> None:
+        """Server side: record the server's browser-facing address (origin + base URL) from its
+        own settings, or remove the record (``None``: the settings do not tell)."""
+        with contextlib.suppress(OSError):
+            _private_dir(self.directory)
+            _unlink(self.directory / _LEGACY_BROWSER_FILE)
+            if url is None:
+                _unlink(self.directory / SERVER_FILE)
+            else:
+                _write_atomic(self.directory / SERVER_FILE, {"url": url})
 
-    def browser_url(self) -> str | None:
-        """Kernel side: where the browser last opened the Jupyter server, if known."""
-        record = read_json(self.directory / BROWSER_FILE)
+    def server_url(self) -> str | None:
+        """Kernel side: the server's browser-facing address its extension recorded, if any."""
+        record = read_json(self.directory / SERVER_FILE)
         url = record.get("url") if record else None
         return url if isinstance(url, str) else None

@@ -19,13 +19,20 @@ Redirect URI, first rule that applies:
 3. JupyterHub: ``$JUPYTERHUB_PUBLIC_URL`` (JupyterHub >= 4.1 sets it when
    ``c.JupyterHub.public_url`` is configured; ``$JUPYTERHUB_SERVICE_PREFIX`` is appended when it
    has no path), else ``$JUPYTERHUB_HOST`` (subdomain hubs) + ``$JUPYTERHUB_SERVICE_PREFIX``;
-4. the address the browser last opened a page of this Jupyter server at (``browser.json``:
-   right behind port forwards, SSH tunnels, Docker port maps and proxies that keep ``Host``);
+4. the address the server extension recorded from the server's own settings (``server.json``:
+   ``ServerApp.custom_display_url`` — set it behind port forwards, SSH tunnels, Docker port maps
+   and proxies — else the server's ip, port and base URL);
 5. the Jupyter server that started this kernel: the ``url`` of its ``jpserver-<pid>.json``
    (what ``jupyter lab`` prints, e.g. ``http://127.0.0.1:8888/``).
 
 ``nbauth/callback`` is appended to rules 2 to 5. A JupyterHub server that none of rules 1 to 4
 resolves is an error (its own URL is the hub's internal address), as is finding nothing.
+No rule reads a request header (``Host``, ``X-Forwarded-*``): the sender of a request chooses
+them, and would receive the next sign-in's code and state (DESIGN invariant 11).
+
+The receiver checks the ``state`` of what the server hands over before delivering it: a
+redirect that is not this sign-in's is answered ``rejected`` (the page says so, HTTP 400) and
+the receiver keeps waiting for the real one.
 
 Imports stay light: no IPython, no Jupyter server (``jupyter_core`` only, when needed).
 """
@@ -39,12 +46,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from ..errors import InvalidParameterError
+from ..errors import CallbackValidationError, InvalidParameterError
+from ..oidc.redirect_state import WRONG_STATE_MESSAGE, state_matches
 from .callback_drop_box import CALLBACK_DIR_ENV, CALLBACK_PATH, CallbackDropBox, read_json
 
 __all__ = [
     "JUPYTER_URL_ENV",
     "POLL_SECONDS",
+    "REJECTED",
     "JupyterReceiver",
     "first_jupyter_callback_uri",
     "jupyter_receiver",
@@ -54,6 +63,8 @@ __all__ = [
 #: Set by an administrator (or a cell): the browser-facing URL of the Jupyter server.
 JUPYTER_URL_ENV = "NBAUTH_JUPYTER_URL"
 POLL_SECONDS = 0.5
+#: The outcome reported for a redirect that is not this sign-in's (the sign-in keeps waiting).
+REJECTED = "rejected"
 
 _NO_EXTENSION = (
     "mode='jupyter' needs the nbauth Jupyter server extension, and the Jupyter server that "
@@ -120,14 +131,26 @@ class JupyterReceiver:
         deadline = time.monotonic() + self.timeout
         while not self._closed.wait(self._poll):
             url = self.box.take(state)
-            if url is not None:
-                self._delivered = True
-                deliver(url)
+            if url is not None and self._accept(state, url, deliver):
                 return
             if time.monotonic() >= deadline:
                 self.box.forget(state)
                 on_timeout(f"No redirect reached the Jupyter server within {self.timeout:.0f} s.")
                 return
+
+    def _accept(self, state: str, url: str, deliver: Callable[[str], None]) -> bool:
+        """Deliver ``url`` if it carries ``state``; otherwise tell the page and keep waiting."""
+        if state_matches(url, state):
+            self._delivered = True
+            try:
+                deliver(url)
+                return True
+            except CallbackValidationError as exc:  # the flow refused it: not done either
+                self._delivered = False
+                self.box.report(state, REJECTED, exc.message)
+                return False
+        self.box.report(state, REJECTED, WRONG_STATE_MESSAGE)
+        return False
 
     def report(self, status: str, message: str) -> None:
         """Tell the callback page (if it delivered the redirect) how it ended; stop waiting."""
@@ -236,14 +259,14 @@ def jupyter_redirect_uri(
     hub = _hub_url(env) if on_hub else None
     if hub is not None:
         return _with_callback(hub), box
-    seen = box.browser_url()
-    if seen is not None:
-        return _with_callback(seen), box
+    recorded = box.server_url()
+    if recorded is not None:
+        return _with_callback(recorded), box
     if on_hub:
         raise InvalidParameterError(
             "mode='jupyter' cannot tell this JupyterHub's public address (neither "
-            "$JUPYTERHUB_PUBLIC_URL nor $JUPYTERHUB_HOST is set, and no page of this server "
-            "was opened since it started).",
+            "$JUPYTERHUB_PUBLIC_URL nor $JUPYTERHUB_HOST is set, and the server has no "
+            "ServerApp.custom_display_url).",
             f"Set ${JUPYTER_URL_ENV} to the address in your browser's address bar up to and "
             "including /user/<name>/ (os.environ in a cell, or c.Spawner.environment), or "
             "pass redirect_uri=..., or ask your admin to set c.JupyterHub.public_url.",

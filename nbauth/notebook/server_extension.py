@@ -13,9 +13,18 @@ Enabled on install (``jupyter-config/jupyter_server_config.d/nbauth.json``), or 
 
 At load it exports ``$NBAUTH_JUPYTER_CALLBACK_DIR`` into the server's environment, which every
 kernel started afterwards inherits: that is how a kernel knows the extension is there and where
-to wait. It also notes the address the browser opens Jupyter's pages at, so a kernel can build a
-redirect URI the browser can reach (rules in :mod:`nbauth.notebook.jupyter_receiver`). Kernels on
-another machine (Enterprise Gateway) share no directory with the server and cannot use this mode.
+to wait. Once the server listens it records its own browser-facing address (:func:`server_url`:
+``$NBAUTH_JUPYTER_URL``, else ``ServerApp.custom_display_url``, else its ip, port and base URL),
+so a kernel can build the redirect URI (rules in :mod:`nbauth.notebook.jupyter_receiver`). That
+address comes from configuration only, never from a request's ``Host`` or ``X-Forwarded-*``
+header: whoever sends a request chooses those, and would receive the next sign-in's code and
+state (DESIGN invariant 11). Behind a port forward, tunnel or proxy, set
+``c.ServerApp.custom_display_url`` or ``$NBAUTH_JUPYTER_URL``. Kernels on another machine
+(Enterprise Gateway) share no directory with the server and cannot use this mode.
+
+The page checks ``state`` before anything is handed over: a request without exactly one
+``state`` or for no waiting sign-in gets HTTP 400, and so does one the kernel finds is not its
+sign-in's; the sign-in keeps waiting for the real redirect.
 
 Imports here stay light: jupyter_server and tornado only (no IPython, no boto3).
 """
@@ -28,14 +37,14 @@ import os
 import time
 from typing import Any
 
-import tornado.httputil
 import tornado.web
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 
 from .callback_drop_box import CALLBACK_DIR_ENV, CALLBACK_PATH, CallbackDropBox
+from .jupyter_receiver import JUPYTER_URL_ENV, REJECTED
 
-__all__ = ["CallbackHandler", "browser_address_transform"]
+__all__ = ["CallbackHandler", "server_url"]
 
 #: How long the page waits for the kernel to finish the code exchange before answering.
 OUTCOME_WAIT_SECONDS = 20.0
@@ -67,20 +76,22 @@ class CallbackHandler(JupyterHandler):
         self.set_header("Cache-Control", "no-store")
         self.set_header("Referrer-Policy", "no-referrer")  # the URL holds the code
         css = "failed" if status not in ("signed_in", "received") else "ok"
+        status = status if status.replace("_", "").isalnum() else "failed"
         self.finish(
             _PAGE.format(title=html.escape(title), text=html.escape(text), css=css, status=status)
         )
 
     @tornado.web.authenticated
     async def get(self) -> None:
-        state = self.get_query_argument("state", None)
+        states = self.get_query_arguments("state")
+        state = states[0] if len(states) == 1 else None
         if not state:
             self._page(
                 400,
                 "invalid",
                 "Not a sign-in redirect",
                 "This page receives the identity provider's redirect after a sign-in started "
-                "from a notebook; this request carries no state.",
+                "from a notebook; this request carries no state (or more than one).",
             )
             return
         self.box.sweep()
@@ -113,6 +124,10 @@ class CallbackHandler(JupyterHandler):
             )
         elif outcome.get("status") == "signed_in":
             self._page(200, "signed_in", "Signed in", "Signed in — return to your notebook.")
+        elif outcome.get("status") == REJECTED:
+            self._page(
+                400, REJECTED, "Not this sign-in's redirect", str(outcome.get("message") or "")
+            )
         else:
             self._page(
                 200,
@@ -131,47 +146,22 @@ class CallbackHandler(JupyterHandler):
         return None
 
 
-def _first(value: str | None) -> str:
-    return (value or "").split(",")[0].strip()
+def server_url(serverapp: Any, env: Any = None) -> str | None:
+    """This server's browser-facing address (origin + base URL), from configuration only.
 
-
-def browser_address_transform(
-    box: CallbackDropBox, base_url: str, *, trust_forwarded: bool
-) -> type[tornado.web.OutputTransform]:
-    """A tornado transform noting where the browser opens this server's pages.
-
-    Only successful HTML responses count (pages, not API calls, and not requests Jupyter
-    refused for their ``Host``). ``X-Forwarded-Proto``/``-Host`` are read behind a proxy the
-    server trusts (``ServerApp.trust_xheaders``, or JupyterHub's own proxy).
+    ``$NBAUTH_JUPYTER_URL``, else ``ServerApp.custom_display_url`` (what Jupyter prints for
+    proxied or containerized servers), else the server's own ip, port and base URL
+    (``ServerApp.connection_url``). ``None`` on JupyterHub without either setting (the server's
+    own address is the hub's internal one) and on a Unix socket. Never a request header.
     """
-
-    class BrowserAddress(tornado.web.OutputTransform):
-        def __init__(self, request: tornado.httputil.HTTPServerRequest) -> None:
-            super().__init__(request)
-            self.request = request
-
-        def transform_first_chunk(
-            self,
-            status_code: int,
-            headers: tornado.httputil.HTTPHeaders,
-            chunk: bytes,
-            finishing: bool,
-        ) -> tuple[int, tornado.httputil.HTTPHeaders, bytes]:
-            if (
-                status_code == 200
-                and self.request.method == "GET"
-                and headers.get("Content-Type", "").startswith("text/html")
-            ):
-                request_headers = self.request.headers
-                scheme, host = self.request.protocol, self.request.host
-                if trust_forwarded:
-                    scheme = _first(request_headers.get("X-Forwarded-Proto")) or scheme
-                    host = _first(request_headers.get("X-Forwarded-Host")) or host
-                if scheme in ("http", "https") and host:
-                    box.note_browser_url(f"{scheme}://{host}{base_url}")
-            return status_code, headers, chunk
-
-    return BrowserAddress
+    env = os.environ if env is None else env
+    explicit = env.get(JUPYTER_URL_ENV) or getattr(serverapp, "custom_display_url", "")
+    if explicit:
+        return str(explicit)
+    if env.get("JUPYTERHUB_SERVICE_PREFIX") or getattr(serverapp, "sock", ""):
+        return None
+    url = getattr(serverapp, "connection_url", None)
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
@@ -190,10 +180,18 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     base_url = serverapp.web_app.settings["base_url"]
     route = url_path_join(base_url, CALLBACK_PATH)
     serverapp.web_app.add_handlers(".*$", [(route, CallbackHandler, {"box": box})])
-    trust_forwarded = bool(serverapp.trust_xheaders or os.environ.get("JUPYTERHUB_SERVICE_PREFIX"))
-    serverapp.web_app.add_transform(
-        browser_address_transform(box, base_url, trust_forwarded=trust_forwarded)
-    )
+
+    def record_server_url() -> None:
+        url = server_url(serverapp)
+        box.note_server_url(url)
+        if url is not None:
+            serverapp.log.info("nbauth: mode='jupyter' redirect base %s", url)
+
+    io_loop = getattr(serverapp, "io_loop", None)
+    if io_loop is not None:
+        io_loop.add_callback(record_server_url)  # runs once the port is final
+    else:  # pragma: no cover - a server without an event loop yet
+        record_server_url()
     serverapp.log.info("nbauth: OAuth redirects for mode='jupyter' land on %s", route)
 
 

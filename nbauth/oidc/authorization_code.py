@@ -6,8 +6,9 @@ The redirect comes back through a :class:`~nbauth.oidc.redirect_receivers.Redire
 picked by ``mode``: the RFC 8252 loopback listener (``"loopback"``), the user pasting the final
 URL into :meth:`RedirectSignIn.complete` (``"paste"``), or a registered receiver such as the
 Jupyter server's callback page (``"jupyter"``, from :mod:`nbauth.notebook.jupyter_receiver`).
-Whatever delivers it, the callback is checked — ``iss`` (RFC 9207), ``state``, ``error`` —
-before the code is exchanged with the ``code_verifier``.
+Whatever delivers it, ``state`` is checked first: a redirect without this sign-in's state is
+refused and the sign-in keeps waiting (DESIGN invariant 11). Then ``iss`` (RFC 9207) and
+``error`` are checked before the code is exchanged with the ``code_verifier``.
 
 Example::
 
@@ -36,6 +37,7 @@ from ..errors import (
 from .client import OIDCClient
 from .oauth_state import decode_custom_state, encode_state
 from .redirect_receivers import RedirectReceiver, redirect_receiver_factory
+from .redirect_state import WRONG_STATE_MESSAGE, state_matches
 from .rfc7636 import PKCE
 from .sign_in_handle import SignInHandle
 from .tokens import OIDCTokens
@@ -83,7 +85,12 @@ class RedirectSignIn(SignInHandle):
         return self._receiver
 
     def complete(self, redirect_url: str) -> Any:
-        """Finish with the URL the browser was redirected to (paste mode, or by hand)."""
+        """Finish with the URL the browser was redirected to (paste mode, or by hand).
+
+        A URL without this sign-in's ``state`` raises
+        :class:`~nbauth.errors.CallbackValidationError` and changes nothing: the sign-in stays
+        pending, so the right URL can be pasted next.
+        """
         if not isinstance(redirect_url, str) or "?" not in redirect_url:
             raise InvalidParameterError(
                 "Paste the whole URL the browser ended on (it contains '?code=' or '?error=').",
@@ -137,6 +144,14 @@ def start_redirect(
         with lock:
             if handle.done:
                 return
+            if not state_matches(url, state):
+                # Not this sign-in's redirect: refuse it, and keep waiting for the real one.
+                raise CallbackValidationError(
+                    WRONG_STATE_MESSAGE,
+                    "Use the URL the browser ended on after opening this sign-in's link "
+                    "(handle.url), or start the sign-in again.",
+                    name="state_mismatch",
+                )
             try:
                 result = _exchange(
                     client,

@@ -12,6 +12,10 @@ the browser's redirect, whatever it is:
 * ``close()`` — stop waiting and free what was held (idempotent).
 
 The URL a receiver delivers is untrusted: the flow checks ``state``, ``iss`` and ``error`` itself.
+A receiver checks ``state`` too, before it marks anything done
+(:func:`~nbauth.oidc.redirect_state.state_matches`, DESIGN invariant 11): a request without it
+gets an error and the receiver keeps waiting. ``deliver(url)`` with another state raises
+:class:`~nbauth.errors.CallbackValidationError` and leaves the sign-in pending.
 
 ``sign_in_with_redirect(mode=...)`` picks the receiver by name:
 

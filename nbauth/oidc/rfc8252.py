@@ -2,9 +2,12 @@
 
 :class:`LoopbackReceiver` binds ``127.0.0.1`` (never all interfaces) on a random port (or the
 port of a registered loopback redirect URI) as soon as it is made, so that its redirect URI is
-known before the authorization URL is built. Once started it answers exactly one request on its
-path with a small page, hands the full redirect URL over (in a thread of its own), and closes —
-also when it times out or the sign-in ends otherwise. It implements
+known before the authorization URL is built. Once started it checks every request on its path
+for the sign-in's ``state`` first (DESIGN invariant 11): one without it (any local process can
+reach the port) gets an HTTP 400 page and the listener keeps waiting. The one that carries it is
+handed over (the code exchange runs in a thread of its own), its page tells how the sign-in
+ended (or that it is still finishing), and the listener closes — also when it times out or the
+sign-in ends otherwise. It implements
 :class:`~nbauth.oidc.redirect_receivers.RedirectReceiver` for ``mode="loopback"``.
 
 Example::
@@ -21,13 +24,17 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from ..errors import InvalidParameterError
+from .redirect_state import WRONG_STATE_MESSAGE, state_matches
 
 __all__ = ["LoopbackReceiver", "first_loopback_uri", "loopback_receiver", "loopback_target"]
 
 _HOSTS = ("127.0.0.1", "localhost")
+
+#: How long the redirect's page waits for the code exchange before saying "still finishing".
+OUTCOME_WAIT_SECONDS = 15.0
 
 _PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>nbauth</title>
 <style>body{{font-family:system-ui,sans-serif;display:grid;place-items:center;height:90vh;
@@ -58,6 +65,9 @@ class LoopbackReceiver:
         self.redirect_uri = f"http://127.0.0.1:{self.port}{path}"
         self._deliver: Callable[[str], None] | None = None
         self._on_timeout: Callable[[str], None] | None = None
+        self._state: str | None = None
+        self._outcome: tuple[str, str] | None = None
+        self._reported = threading.Event()
         self._handled = threading.Event()
         self._closed = threading.Event()
         self._start_lock = threading.Lock()
@@ -72,14 +82,12 @@ class LoopbackReceiver:
     def start(
         self, state: str, deliver: Callable[[str], None], on_timeout: Callable[[str], None]
     ) -> None:
-        """Serve until one redirect arrived (``deliver(url)``), the time-out, or :meth:`close`.
-
-        The redirect's ``state`` is checked by the flow, which also gets URLs pasted by hand.
-        """
+        """Serve until the redirect carrying ``state`` arrived (``deliver(url)``), the time-out,
+        or :meth:`close`. Requests without ``state`` get a 400 page and change nothing."""
         with self._start_lock:
             if self._thread is not None or self._closed.is_set():
                 return
-            self._deliver, self._on_timeout = deliver, on_timeout
+            self._deliver, self._on_timeout, self._state = deliver, on_timeout, state
             self._thread = threading.Thread(target=self._serve, name="nbauth-loopback", daemon=True)
             self._thread.start()
 
@@ -101,37 +109,41 @@ class LoopbackReceiver:
             self._closed.set()
 
     def respond(self, request: BaseHTTPRequestHandler) -> None:
-        """Answer one GET: the redirect on our path once (a small page), 404 otherwise."""
+        """Answer one GET: 404 off our path, 400 without this sign-in's ``state`` (the sign-in
+        keeps waiting), else hand the redirect over and show how the sign-in ended."""
         url = urlsplit(request.path)
         if url.path != self.path or self._handled.is_set():
             request.send_response(404)
             request.end_headers()
             return
-        error = parse_qs(url.query).get("error", [None])[0]
-        if error:
-            title, text = "Sign-in failed", f"The identity provider said: {error}."
-        else:
-            title, text = "Signed in", "You can close this tab and return to your notebook."
-        body = _PAGE.format(title=html.escape(title), text=html.escape(text)).encode()
-        request.send_response(200)
-        request.send_header("Content-Type", "text/html; charset=utf-8")
-        request.send_header("Content-Length", str(len(body)))
-        request.send_header("Cache-Control", "no-store")
-        request.end_headers()
-        request.wfile.write(body)
-        self._handled.set()
+        state = self._state
+        if state is None or not state_matches(request.path, state):
+            _send_page(request, 400, "Not this sign-in's redirect", WRONG_STATE_MESSAGE)
+            return
+        self._handled.set()  # the state matches: this is the redirect we wait for
         deliver = self._deliver
         if deliver is not None:
-            # The code exchange runs apart, so this listener stops serving at once.
+            # The code exchange runs apart; its outcome comes back through report().
             threading.Thread(
                 target=deliver,
                 args=(f"http://127.0.0.1:{self.port}{request.path}",),
                 daemon=True,
                 name="nbauth-redirect",
             ).start()
+        self._reported.wait(OUTCOME_WAIT_SECONDS)
+        status, message = self._outcome or ("pending", "")
+        if status == "signed_in":
+            title, text = "Signed in", "You can close this tab and return to your notebook."
+        elif status == "pending":
+            title, text = "Sign-in received", "Your notebook is finishing the sign-in."
+        else:
+            title, text = "Sign-in failed", message or f"The sign-in ended: {status}."
+        _send_page(request, 200, title, text)
 
     def report(self, status: str, message: str) -> None:
-        """The sign-in ended; the page was answered already, so this only closes."""
+        """The sign-in ended: the waiting page shows it (no secret in it); stop listening."""
+        self._outcome = (status, message)
+        self._reported.set()
         self.close()
 
     @property
@@ -142,6 +154,7 @@ class LoopbackReceiver:
         """Stop listening and free the port (idempotent)."""
         with self._start_lock:
             self._closed.set()
+            self._reported.set()  # a page still waiting answers now
             thread = self._thread
             if thread is None:
                 self._server.server_close()  # never started: nobody else will close it
@@ -157,6 +170,17 @@ class LoopbackReceiver:
             if thread.is_alive():
                 return False
         return self._closed.is_set()
+
+
+def _send_page(request: BaseHTTPRequestHandler, status: int, title: str, text: str) -> None:
+    body = _PAGE.format(title=html.escape(title), text=html.escape(text)).encode()
+    request.send_response(status)
+    request.send_header("Content-Type", "text/html; charset=utf-8")
+    request.send_header("Content-Length", str(len(body)))
+    request.send_header("Cache-Control", "no-store")
+    request.send_header("Referrer-Policy", "no-referrer")  # the URL holds the code
+    request.end_headers()
+    request.wfile.write(body)
 
 
 def first_loopback_uri(uris: tuple[str, ...]) -> str | None:

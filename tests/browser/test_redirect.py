@@ -47,7 +47,7 @@ def test_redirect_lands_on_the_jupyter_server_and_the_kernel_signs_in(
     started = nb.run(1).inner_text()
     redirect_uri = re.search(r"redirect (\S+)", started).group(1)
     url = re.search(r"open (\S+)", started).group(1)
-    # Found by the kernel itself: where this browser opened JupyterLab (noted by the extension).
+    # Found by the kernel itself: the server's own address (recorded by the extension).
     assert redirect_uri == f"{jupyter_lab.url}nbauth/callback"
 
     idp = lab_context.new_page()  # "a new tab", same browser: it carries the Jupyter cookie
@@ -63,4 +63,4 @@ def test_redirect_lands_on_the_jupyter_server_and_the_kernel_signs_in(
     done = nb.run(2)
     expect(done).to_contain_text(f"signed_in {username} True")
     left = {p.name for p in (jupyter_lab.runtime_dir / "nbauth-callbacks").iterdir()}
-    assert left <= {"browser.json"}
+    assert left <= {"server.json"}

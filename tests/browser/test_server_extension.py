@@ -53,9 +53,9 @@ def browser_get(
 
 
 def callback_files(lab: JupyterLab) -> list[str]:
-    """What is left in the drop box besides the noted browser address."""
+    """What is left in the drop box besides the server's recorded address."""
     drop = lab.runtime_dir / "nbauth-callbacks"
-    return sorted(p.name for p in drop.iterdir() if p.name != "browser.json")
+    return sorted(p.name for p in drop.iterdir() if p.name != "server.json")
 
 
 def test_the_extension_is_enabled_by_the_shipped_config(jupyter_lab: JupyterLab) -> None:
@@ -96,39 +96,48 @@ def test_the_callback_page_needs_a_jupyter_login(jupyter_lab: JupyterLab) -> Non
     assert "nbauth%2Fcallback" in response.headers["Location"]
 
 
-def test_the_address_the_browser_opens_pages_at_is_noted(jupyter_lab: JupyterLab) -> None:
+def test_a_hostile_host_header_never_becomes_the_redirect_uri(
+    sb: Any, jupyter_lab: JupyterLab, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Issue 11: the extension noted the ``Host`` of any page request (even an unauthenticated
+    ``GET /login``) and the next ``mode="jupyter"`` sign-in sent its code there. The redirect
+    base now comes from the server's own settings only (DESIGN invariant 11)."""
+    from urllib.parse import parse_qs, urlsplit
+
     from nbauth.notebook.callback_drop_box import CallbackDropBox
     from nbauth.notebook.jupyter_receiver import jupyter_redirect_uri
 
     drop = jupyter_lab.runtime_dir / "nbauth-callbacks"
-    box = CallbackDropBox(drop)
-    env = {"NBAUTH_JUPYTER_CALLBACK_DIR": str(drop)}
-    port = jupyter_lab.url.rsplit(":", 1)[1].rstrip("/")
+    own = f"{jupyter_lab.url}nbauth/callback"
+    assert CallbackDropBox(drop).server_url() == jupyter_lab.url  # recorded at start-up
+    hostile = [
+        {"Host": "localhost:4444"},  # passes Jupyter's local-host check: a port the sender owns
+        {"Host": "evil.example:4444"},
+        {"X-Forwarded-Host": "evil.example:4444", "X-Forwarded-Proto": "https"},
+    ]
+    for headers in hostile:
+        anonymous = requests.get(
+            f"{jupyter_lab.url}login", headers={"Accept": "text/html", **headers}, timeout=10
+        )
+        assert anonymous.status_code in (200, 403)
+        browser_get(jupyter_lab, f"{jupyter_lab.url}lab", headers=headers)
+        browser_get(jupyter_lab, f"{jupyter_lab.url}nbauth/callback?state=x", headers=headers)
+    assert CallbackDropBox(drop).server_url() == jupyter_lab.url
+    assert not (drop / "browser.json").exists()
+    assert jupyter_redirect_uri(None, {"NBAUTH_JUPYTER_CALLBACK_DIR": str(drop)})[0] == own
+
+    # A kernel of this server (no $NBAUTH_JUPYTER_URL): the authorization URL's redirect_uri.
+    use_sandbox(sb, monkeypatch, tmp_path)
+    monkeypatch.setenv("NBAUTH_JUPYTER_CALLBACK_DIR", str(drop))
+    monkeypatch.delenv("NBAUTH_JUPYTER_URL", raising=False)
+    made = nbauth.Auth(sb.config, hub=nbauth.Hub(), storage=MemoryStorage())
     try:
-        # e.g. an SSH tunnel or a Docker port map: the browser's Host, not the server's address
-        page = browser_get(
-            jupyter_lab, f"{jupyter_lab.url}lab", headers={"Host": f"localhost:{port}"}
-        )
-        assert page.status_code == 200
-        assert box.browser_url() == f"http://localhost:{port}/"
-        assert jupyter_redirect_uri(None, env)[0] == f"http://localhost:{port}/nbauth/callback"
-
-        # forwarded headers count only behind a trusted proxy (ServerApp.trust_xheaders)
-        forged = {"X-Forwarded-Host": "evil.example.com", "X-Forwarded-Proto": "https"}
-        browser_get(jupyter_lab, f"{jupyter_lab.url}lab", headers=forged)
-        assert box.browser_url() == jupyter_lab.url
-
-        # API calls (JSON) and refused requests are not page loads
-        browser_get(
-            jupyter_lab, f"{jupyter_lab.url}api/status", headers={"Host": f"localhost:{port}"}
-        )
-        refused = browser_get(
-            jupyter_lab, f"{jupyter_lab.url}lab", headers={"Host": "evil.example.com"}
-        )
-        assert refused.status_code == 403
-        assert box.browser_url() == jupyter_lab.url
+        handle = made.sign_in_with_redirect(mode="jupyter", timeout=60)
+        assert handle.redirect_uri == own
+        assert parse_qs(urlsplit(handle.url).query)["redirect_uri"] == [own]
+        handle.cancel()
     finally:
-        browser_get(jupyter_lab, f"{jupyter_lab.url}lab")  # as the other tests expect it
+        made.close()
 
 
 def test_a_redirect_for_no_waiting_kernel_is_refused(jupyter_lab: JupyterLab) -> None:
@@ -138,6 +147,9 @@ def test_a_redirect_for_no_waiting_kernel_is_refused(jupyter_lab: JupyterLab) ->
     response = browser_get(jupyter_lab, f"{jupyter_lab.url}nbauth/callback")
     assert response.status_code == 400
     assert "no state" in response.text
+    # Two states: the server and the kernel could each read a different one.
+    response = browser_get(jupyter_lab, f"{jupyter_lab.url}nbauth/callback?state=a&state=b")
+    assert response.status_code == 400
     assert list((jupyter_lab.runtime_dir / "nbauth-callbacks").glob("*.callback")) == []
 
 

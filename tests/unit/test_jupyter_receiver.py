@@ -85,13 +85,14 @@ def test_the_parent_jupyter_server_is_found_in_the_runtime_dir(tmp_path: Path) -
     assert uri == "http://127.0.0.1:9999/base/nbauth/callback"
 
 
-def test_where_the_browser_opened_jupyter_beats_the_servers_own_url(tmp_path: Path) -> None:
+def test_the_address_the_extension_recorded_beats_the_parent_servers_url(tmp_path: Path) -> None:
     info = {"url": "http://0a1b2c3d4e5f:8888/", "base_url": "/"}  # a container's hostname
     (tmp_path / f"jpserver-{os.getppid()}.json").write_text(json.dumps(info))
     env = {CALLBACK_DIR_ENV: str(tmp_path / "drop"), "JUPYTER_RUNTIME_DIR": str(tmp_path)}
     assert jupyter_redirect_uri(None, env)[0] == "http://0a1b2c3d4e5f:8888/nbauth/callback"
 
-    CallbackDropBox(tmp_path / "drop").note_browser_url("http://localhost:9999/")  # a tunnel
+    # ServerApp.custom_display_url, recorded by the extension: a tunnel or a port map
+    CallbackDropBox(tmp_path / "drop").note_server_url("http://localhost:9999/")
     assert jupyter_redirect_uri(None, env)[0] == "http://localhost:9999/nbauth/callback"
     # An administrator's setting and the hub's public URL still come first.
     hub = {**env, **PREFIX, "JUPYTERHUB_PUBLIC_URL": HUB}
@@ -101,11 +102,22 @@ def test_where_the_browser_opened_jupyter_beats_the_servers_own_url(tmp_path: Pa
     )
 
 
-def test_a_hub_server_uses_the_address_its_pages_were_opened_at(tmp_path: Path) -> None:
+def test_a_hub_server_uses_the_address_its_settings_give(tmp_path: Path) -> None:
     box = CallbackDropBox(tmp_path)
-    box.note_browser_url(f"{HUB}/user/ada/")
+    box.note_server_url(f"{HUB}/user/ada/")
     env = {CALLBACK_DIR_ENV: str(tmp_path), **PREFIX}
     assert jupyter_redirect_uri(None, env)[0] == ADA
+
+
+def test_a_browser_address_noted_by_an_older_version_is_never_used(tmp_path: Path) -> None:
+    """Issue 11: ``browser.json`` held a request's ``Host``; it is removed, never read."""
+    (tmp_path / "browser.json").write_text(json.dumps({"url": "http://localhost:4444/"}))
+    env = {CALLBACK_DIR_ENV: str(tmp_path), "JUPYTER_RUNTIME_DIR": str(tmp_path / "none")}
+    with pytest.raises(InvalidParameterError):
+        jupyter_redirect_uri(None, env)
+    CallbackDropBox(tmp_path).note_server_url("http://127.0.0.1:8888/")
+    assert not (tmp_path / "browser.json").exists()
+    assert jupyter_redirect_uri(None, env)[0] == "http://127.0.0.1:8888/nbauth/callback"
 
 
 def test_without_the_server_extension_it_says_how_to_get_it() -> None:
@@ -162,19 +174,19 @@ def test_the_drop_box_is_private_and_hands_a_callback_over_once(tmp_path: Path) 
     assert list((tmp_path / "drop").iterdir()) == []
 
 
-def test_sweep_removes_left_overs_but_keeps_the_browser_address(tmp_path: Path) -> None:
+def test_sweep_removes_left_overs_but_keeps_the_server_address(tmp_path: Path) -> None:
     box = CallbackDropBox(tmp_path)
     box.expect("old")
     hour_ago = time.time() - 7200
     for path in tmp_path.iterdir():
         os.utime(path, (hour_ago, hour_ago))
     box.expect("new")
-    box.note_browser_url("http://127.0.0.1:8888/")
-    os.utime(tmp_path / "browser.json", (hour_ago, hour_ago))
+    box.note_server_url("http://127.0.0.1:8888/")
+    os.utime(tmp_path / "server.json", (hour_ago, hour_ago))
     box.sweep()
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".pending"]
     assert box.deliver("new", "http://x/?state=new") == "delivered"
-    assert box.browser_url() == "http://127.0.0.1:8888/"
+    assert box.server_url() == "http://127.0.0.1:8888/"
 
 
 def test_the_receiver_times_out_and_cleans_up(tmp_path: Path) -> None:

@@ -340,19 +340,21 @@ def test_a_registered_receiver_serves_its_mode(relay: list[RelayReceiver]) -> No
     assert "relay" in redirect_receivers.redirect_receiver_modes()
 
 
-def test_a_forged_redirect_through_a_receiver_is_still_checked(
+def test_a_forged_redirect_through_a_receiver_is_refused_and_the_sign_in_waits(
     relay: list[RelayReceiver],
 ) -> None:
+    """Issue 11: ``state`` is checked before anything is marked done; the real redirect wins."""
     handle, client, _ = start(mode="relay")
     (receiver,) = relay
     assert receiver.deliver is not None
-    receiver.deliver(callback(handle, state="forged"))
-    with pytest.raises(CallbackValidationError):
-        handle.wait(WAIT)
-    assert client.exchanges == []
-    ((status, message),) = receiver.reports
-    assert status == "failed"
-    assert "state" in message
+    with pytest.raises(CallbackValidationError) as info:
+        receiver.deliver(callback(handle, state="forged"))
+    assert info.value.name == "state_mismatch"
+    assert handle.status == "pending" and not handle.done
+    assert client.exchanges == [] and receiver.reports == []
+    receiver.deliver(callback(handle))
+    assert handle.wait(WAIT) == "session-for-alice"
+    assert [status for status, _ in receiver.reports] == ["signed_in"]
 
 
 def test_built_in_modes_cannot_be_replaced() -> None:
@@ -407,13 +409,17 @@ def test_surrounding_whitespace_in_a_pasted_url_is_ignored() -> None:
     assert handle.complete(f"  {callback(handle)}\n") == "session-for-alice"
 
 
-def test_a_wrong_state_is_refused_before_any_exchange() -> None:
+def test_a_wrong_state_is_refused_before_any_exchange_and_the_user_may_paste_again() -> None:
     handle, client, recorder = start()
     error = rejected(handle, callback(handle, state="forged-state"))
     assert error.name == "state_mismatch"
-    assert handle.status == "failed"
+    assert "still waiting" in error.message
+    assert handle.status == "pending"  # issue 11: a wrong paste does not end the sign-in
     assert client.exchanges == []
     assert recorder.calls == []
+    assert rejected(handle, callback(handle, state=None)).name == "state_mismatch"
+    assert handle.complete(callback(handle)) == "session-for-alice"
+    assert handle.status == "signed_in"
 
 
 def test_a_missing_state_is_refused() -> None:
