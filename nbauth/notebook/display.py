@@ -186,7 +186,9 @@ def _line_html(line: Line) -> str:
                 f'rel="noopener noreferrer">{html.escape(seg.text or seg.url)}</a>'
             )
         elif isinstance(seg, Link):  # e.g. javascript: from a hostile IdP: text, not a link
-            out.append(html.escape(seg.url))
+            out.append(
+                f"<code>{html.escape(seg.url)}</code> (⚠ not an http(s) address, so not a link)"
+            )
         elif isinstance(seg, Code):
             out.append(
                 '<code style="font-weight:600;padding:0 3px;background:rgba(127,127,127,.15)">'

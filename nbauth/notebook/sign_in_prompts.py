@@ -104,7 +104,9 @@ def sign_in_lines(handle: Any) -> list[Line]:
     """How to complete a pending sign-in: the link, and the code for a device-code flow."""
     user_code = getattr(handle, "user_code", None)
     if user_code is not None:
-        link = getattr(handle, "verification_uri_complete", None) or handle.verification_uri
+        complete = getattr(handle, "verification_uri_complete", None)
+        safe = isinstance(complete, str) and complete.lower().startswith(("https://", "http://"))
+        link = complete if safe else handle.verification_uri  # never a javascript: link
         left = mm_ss(handle.seconds_left()) if hasattr(handle, "seconds_left") else "—"
         return [
             ("Open ", Link(link), " and confirm the code ", Code(user_code), "."),

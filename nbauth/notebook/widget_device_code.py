@@ -67,7 +67,7 @@ class DeviceCodePanel:
             state.device_handle = handle
             state.mode = "device"
             self.layout.user_code.value = view.device_prompt_html(
-                handle.user_code, handle.verification_uri_complete
+                handle.user_code, device_link(handle)
             )
             self.layout.status.value = ""  # the countdown line says what is going on
             state.render()
@@ -100,3 +100,13 @@ class DeviceCodePanel:
         with self.state.lock:
             handle = self.state.device_handle if self.state.mode == "device" else None
         self.state.cancel_or_reset(handle, self.account.reset)
+
+
+def device_link(handle: Any) -> str:
+    """The page to approve a device code at: ``verification_uri_complete`` when it is an
+    http(s) URL, else ``verification_uri`` (both come from the IdP; a ``javascript:`` one is
+    never made a link, see :func:`~nbauth.notebook.widget_html.link_html`)."""
+    complete = getattr(handle, "verification_uri_complete", None)
+    if view.is_web_url(complete):
+        return str(complete)
+    return str(getattr(handle, "verification_uri", None) or complete or "")

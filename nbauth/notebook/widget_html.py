@@ -82,8 +82,32 @@ def title_html(text: str = "Sign in") -> str:
     )
 
 
+def is_web_url(url: object) -> bool:
+    """Whether ``url`` is an ``http(s)://`` URL with a host: the only kind rendered as a link.
+
+    URLs in prompts come from the identity provider (``verification_uri_complete``, the
+    authorization URL); a ``javascript:`` or ``data:`` one must never become a link or be opened.
+
+    Example::
+
+        >>> is_web_url("https://idp.example.com/device"), is_web_url("javascript:alert(1)")
+        (True, False)
+    """
+    if not isinstance(url, str) or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return False
+    scheme, sep, rest = url.partition("://")
+    return bool(sep) and scheme.lower() in ("http", "https") and rest[:1] not in ("", "/")
+
+
 def link_html(url: str, text: str) -> str:
-    """A link that opens in a new tab (``target="_blank"``, ``rel="noopener"``)."""
+    """A link that opens in a new tab (``target="_blank"``, ``rel="noopener"``); a URL that is
+    not http(s) is shown as plain text with a warning, never as a link."""
+    if not is_web_url(url):
+        return (
+            f'<code style="word-break:break-all">{_esc(url)}</code> <span style="color:#b45309">'
+            "(⚠ not an http(s) address, so not shown as a link: check your identity "
+            "provider's configuration)</span>"
+        )
     return (
         f'<a href="{_esc(url)}" target="_blank" rel="noopener noreferrer" '
         f'style="color:{BRAND};text-decoration:underline">{_esc(text)}</a>'

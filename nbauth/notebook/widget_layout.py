@@ -260,6 +260,8 @@ class LoginLayout(widgets.VBox):
 
             if get_ipython() is None:  # no kernel (a script, a test): nobody to open a tab for
                 return
+            if not view.is_web_url(url):  # never window.open a javascript: URL from an IdP
+                return
 
             target = json.dumps(url).replace("</", "<\\/")
             code = f'window.open({target}, "_blank", "noopener");'
