@@ -14,6 +14,7 @@ A source hands out a :class:`Login`: the token decoded once, with its Logins key
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -24,7 +25,14 @@ from ..core.protocols import TokenProvider
 from ..core.values import AuthTokens
 from ..errors import AuthError, InvalidTokenError, NotAuthorizedError, ProviderTokenExpiredError
 
-__all__ = ["FederationTokenSource", "Login", "TokenSource", "UserTokenSource", "get_tokens"]
+__all__ = [
+    "FederationTokenSource",
+    "Login",
+    "TokenSource",
+    "UserTokenSource",
+    "get_tokens",
+    "token_skew",
+]
 
 #: A federated token this close to its ``exp`` (capped at a tenth of its lifetime) is renewed
 #: before it is presented.
@@ -173,6 +181,19 @@ class FederationTokenSource:
         return f"FederationTokenSource(provider={self.provider.logins_key!r})"
 
 
+def token_skew(jwt: JWT) -> float:
+    """How long before ``exp`` a federated token counts as expired: ``TOKEN_SKEW_SECONDS``,
+    capped at a tenth of the token's lifetime (``exp - iat``), as the refresh engine caps its
+    expiry skew (:class:`~nbauth.core.refresh.RefreshPolicy`). A 60 s ID token is usable until
+    6 s before it expires, not refused for half its life."""
+    exp, iat = jwt.expires_at, jwt.payload.get("iat")
+    if exp is None or isinstance(iat, bool) or not isinstance(iat, (int, float)):
+        return TOKEN_SKEW_SECONDS
+    if not math.isfinite(iat) or exp <= iat:
+        return TOKEN_SKEW_SECONDS
+    return min(TOKEN_SKEW_SECONDS, (exp - iat) * 0.1)
+
+
 def _expired(jwt: JWT | None, now: float) -> bool:
     exp = jwt.expires_at if jwt is not None else None
-    return exp is not None and now >= exp - TOKEN_SKEW_SECONDS
+    return exp is not None and jwt is not None and now >= exp - token_skew(jwt)
