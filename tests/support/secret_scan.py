@@ -123,7 +123,7 @@ class WireTap:
         import botocore.endpoint
         import requests
 
-        endpoint_send = botocore.endpoint.Endpoint._send
+        endpoint_send = botocore.endpoint.Endpoint._send  # type: ignore[attr-defined]
         session_send = requests.Session.send
 
         def tapped_endpoint_send(endpoint: Any, request: Any) -> Any:
