@@ -106,7 +106,7 @@ def sign_in_lines(handle: Any) -> list[Line]:
     if user_code is not None:
         complete = getattr(handle, "verification_uri_complete", None)
         safe = isinstance(complete, str) and complete.lower().startswith(("https://", "http://"))
-        link = complete if safe else handle.verification_uri  # never a javascript: link
+        link = str(complete if safe else handle.verification_uri)  # never a javascript: link
         left = mm_ss(handle.seconds_left()) if hasattr(handle, "seconds_left") else "—"
         return [
             ("Open ", Link(link), " and confirm the code ", Code(user_code), "."),
