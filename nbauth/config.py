@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, InsecureEndpointError
+from .net.secure_urls import is_secure_url
 
 __all__ = ["AuthConfig", "OAuthConfig", "OIDCProviderConfig", "load_config"]
 
@@ -250,6 +251,10 @@ def _oidc_providers(nb: Mapping[str, Any]) -> dict[str, OIDCProviderConfig]:
         client_id = _str(spec, "client_id", path)
         if issuer is None:
             raise _fail(f"{path}.issuer", "an https:// URL", None)
+        if not is_secure_url(issuer):  # tokens and codes would travel in clear
+            expected = "an https:// URL (http:// only on this machine)"
+            error = _fail(f"{path}.issuer", expected, issuer)
+            raise InsecureEndpointError(error.message, error.recovery_suggestion)
         if client_id is None:
             raise _fail(f"{path}.client_id", "the OAuth client id", None)
         result[name] = OIDCProviderConfig(

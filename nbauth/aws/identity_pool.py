@@ -14,6 +14,7 @@ import boto3
 
 from ..core.log_redaction import install_redaction
 from ..core.values import AWSCredentials
+from .bounded_send import bound_client
 from .error_mapping import map_aws_error
 from .unsigned_clients import CLIENT_CONFIG, unsigned_client
 
@@ -44,8 +45,10 @@ class IdentityPoolClient:
                 if self._client is None:
                     install_redaction()
                     if self._session is not None:
-                        self._client = self._session.client(
-                            "cognito-identity", region_name=self.region, config=CLIENT_CONFIG
+                        self._client = bound_client(
+                            self._session.client(
+                                "cognito-identity", region_name=self.region, config=CLIENT_CONFIG
+                            )
                         )
                     else:
                         self._client = unsigned_client("cognito-identity", self.region)

@@ -8,8 +8,10 @@ unsigned. Endpoints follow botocore's conventions (``AWS_ENDPOINT_URL``,
 
 botocore's own retries are off: nbauth's refresh engine owns retry and backoff, so throttling is
 retried in one place, with jitter, and never blocks a caller that could use valid credentials.
-Building a botocore client costs ~50 ms (endpoint data is parsed per session) and clients are
-thread-safe, so one is shared per service, region and endpoint configuration.
+Every request of these clients has a total deadline and a size cap
+(:mod:`nbauth.aws.bounded_send`). Building a botocore client costs ~50 ms (endpoint data is
+parsed per session) and clients are thread-safe, so one is shared per service, region and
+endpoint configuration.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 
 from ..core.log_redaction import install_redaction
+from .bounded_send import bound_client
 
 __all__ = ["CLIENT_CONFIG", "unsigned_client"]
 
@@ -58,5 +61,5 @@ def unsigned_client(service: str, region: str) -> Any:
             if client is None:
                 install_redaction()
                 client = boto3.Session().client(service, region_name=region, config=CLIENT_CONFIG)
-                _CLIENTS[key] = client
+                _CLIENTS[key] = bound_client(client)  # a total deadline and a size cap
     return client

@@ -35,7 +35,15 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Generic, TypeVar
 
-__all__ = ["RefreshPolicy", "RefreshState", "RefreshStatus", "Refreshable"]
+from ..errors import DeadlineExceededError
+
+__all__ = [
+    "RefreshPolicy",
+    "RefreshState",
+    "RefreshStatus",
+    "RefreshTimeoutError",
+    "Refreshable",
+]
 
 log = logging.getLogger("nbauth.refresh")
 
@@ -61,10 +69,21 @@ class RefreshPolicy:
     expiry_skew_seconds: float = 10.0
     backoff_base_seconds: float = 1.0
     backoff_max_seconds: float = 60.0
+    #: The longest a caller without a usable value waits for a refresh another thread runs
+    #: (each network call of a refresh has its own total deadline, so this is a backstop).
+    wait_seconds: float = 90.0
 
     def backoff(self, failures: int, rnd: float) -> float:
         delay = min(self.backoff_max_seconds, self.backoff_base_seconds * 2.0 ** (failures - 1))
         return delay * (0.5 + rnd / 2)
+
+
+class RefreshTimeoutError(DeadlineExceededError):
+    """A caller waited :attr:`RefreshPolicy.wait_seconds` for a refresh that did not finish."""
+
+    default_recovery = (
+        "The service is slow to answer; the refresh goes on in the background. Try again soon."
+    )
 
 
 class RefreshState(str, Enum):
@@ -207,7 +226,11 @@ class Refreshable(Generic[T]):
         if not force and now < self.retry_at and self.last_error is not None:
             raise self.last_error  # backing off: don't hammer a failing service
         seen = self._completed
-        with self._flight:
+        if not self._flight.acquire(timeout=self.policy.wait_seconds):
+            raise RefreshTimeoutError(
+                f"Refreshing {self.name} is taking longer than {self.policy.wait_seconds:g} s.",
+            )
+        try:
             current = self._value
             usable = current is not None and self.clock() < self.usable_until
             if self._completed != seen:
@@ -220,6 +243,8 @@ class Refreshable(Generic[T]):
                 return current
             self._refresh_in_flight(raise_errors=True)
             return self._value
+        finally:
+            self._flight.release()
 
     # -- refreshing ----------------------------------------------------------------------
 

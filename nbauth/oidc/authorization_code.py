@@ -268,14 +268,12 @@ def _exchange(
         )
     response = client.token_request(
         "Code exchange",
-        lambda s: s.fetch_token(
-            client.metadata.token_endpoint,
-            grant_type="authorization_code",
-            code=code,
-            code_verifier=pkce.verifier,
-            state=state,
-        ),
-        redirect_uri=redirect_uri,
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": pkce.verifier,
+        },
     )
     tokens = OIDCTokens.from_response(response, now=client.clock())
     return on_tokens(tokens, nonce, custom_state)

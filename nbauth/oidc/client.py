@@ -6,7 +6,9 @@ An :class:`OIDCClient` serves both kinds of provider nbauth signs in with:
 * Cognito's managed login (Hosted UI) at ``auth.oauth.domain``, whose tokens are user-pool
   tokens (see :func:`cognito_managed_login`).
 
-Token-endpoint calls go through Authlib's ``OAuth2Session``; every failure becomes a typed
+Authorization URLs are built with Authlib's ``OAuth2Session``; token-endpoint calls are plain
+form POSTs through the provider's bounded session (:mod:`nbauth.oidc.transport`: a total deadline,
+a size cap, no redirect followed), and every failure becomes a typed
 :class:`~nbauth.errors.AuthError`.
 """
 
@@ -17,9 +19,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import requests
-from authlib.integrations.base_client.errors import OAuthError as AuthlibOAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
 from ..core.jwt import JWT
@@ -27,7 +29,7 @@ from ..errors import AuthError, NetworkError, ServiceError
 from .discovery import ProviderMetadata, discover
 from .token_verification import JWKSCache, TokenVerifier
 from .tokens import OIDCTokens
-from .transport import json_request, new_session, oauth_error
+from .transport import json_request, new_session, oauth_error, parse_json_response
 
 __all__ = ["OIDCClient", "ProviderSpec"]
 
@@ -117,7 +119,7 @@ class OIDCClient:
     # -- the token endpoint --------------------------------------------------------------
 
     def oauth_session(self, **kwargs: Any) -> OAuth2Session:
-        """An Authlib session for this client (PKCE S256, the client's auth method)."""
+        """An Authlib session for building authorization URLs (PKCE S256); it sends nothing."""
         session = OAuth2Session(
             client_id=self.spec.client_id,
             client_secret=self.spec.client_secret,
@@ -129,44 +131,27 @@ class OIDCClient:
         session.headers["User-Agent"] = "nbauth"
         return session
 
-    def token_request(
-        self, what: str, call: Callable[[OAuth2Session], Any], **session_kwargs: Any
-    ) -> dict[str, Any]:
-        """Run ``call(session)`` against the token endpoint, mapping every failure."""
-        session = self.oauth_session(**session_kwargs)
-        try:
-            response = call(session)
-        except AuthlibOAuthError as exc:
-            raise oauth_error(exc.error or "invalid_request", exc.description, what) from None
-        except requests.HTTPError as exc:
-            status = exc.response.status_code if exc.response is not None else 0
-            if status == 429:
-                from ..errors import TooManyRequestsError
+    def token_request(self, what: str, grant: dict[str, str]) -> dict[str, Any]:
+        """POST ``grant`` (``grant_type`` and its parameters) to the token endpoint.
 
-                raise TooManyRequestsError(f"{what} failed: HTTP 429.") from None
-            raise ServiceError(
-                f"{what} failed: the identity provider answered HTTP {status}.", underlying=exc
-            ) from None
-        except requests.RequestException as exc:
-            raise NetworkError(
-                f"{what} failed: could not reach the identity provider ({type(exc).__name__}).",
-                underlying=exc,
-            ) from None
-        except ValueError as exc:
-            raise ServiceError(
-                f"{what} failed: the token endpoint's answer is not a JSON object.", underlying=exc
-            ) from None
-        finally:
-            session.close()
-        return dict(response)
+        The client authenticates as RFC 6749 §2.3.1 says (HTTP Basic with the form-encoded id and
+        secret; a public client sends ``client_id`` in the body). The call goes through the
+        provider's bounded session: a total deadline, a size cap, no redirect followed. The
+        answer must be a JSON object; OAuth error bodies become typed errors.
+        """
+        endpoint = self.metadata.token_endpoint
+        return self.post_form(endpoint, grant, what)
 
     def refresh_response(
         self, refresh_token: str, previous: OIDCTokens | None = None
     ) -> dict[str, Any]:
-        """The raw answer to a refresh-token grant (store a rotated token before verifying)."""
+        """The raw answer to a refresh-token grant (store a rotated token before verifying).
+
+        ``scope`` is omitted (RFC 6749 §6: the grant's scopes are kept): an IdP that granted
+        fewer scopes than configured would refuse a refresh asking for them all.
+        """
         return self.token_request(
-            "Token refresh",
-            lambda s: s.refresh_token(self.metadata.token_endpoint, refresh_token=refresh_token),
+            "Token refresh", {"grant_type": "refresh_token", "refresh_token": refresh_token}
         )
 
     def tokens_after_refresh(
@@ -191,13 +176,15 @@ class OIDCClient:
         if not endpoint:
             return False
         data = {"token": token, "token_type_hint": hint, "client_id": self.spec.client_id}
-        auth = (self.spec.client_id, self.spec.client_secret) if self.spec.client_secret else None
+        auth = self._basic_auth()
         try:
-            response = self.session.post(endpoint, data=data, auth=auth, timeout=(10, 30))
+            response = self.session.post(endpoint, data=data, auth=auth, allow_redirects=False)
         except requests.RequestException as exc:
             raise NetworkError(
                 f"Token revocation failed: {type(exc).__name__}.", underlying=exc
             ) from None
+        if response.is_redirect:
+            parse_json_response(response, "Token revocation")  # raises RedirectRefusedError
         if response.status_code >= 400:
             json_body = _json_or_none(response)
             if isinstance(json_body, dict) and isinstance(json_body.get("error"), str):
@@ -209,10 +196,16 @@ class OIDCClient:
 
     def post_form(self, url: str, data: dict[str, str], what: str) -> dict[str, Any]:
         """POST a form with this client's authentication; the JSON answer or a typed error."""
-        auth = (self.spec.client_id, self.spec.client_secret) if self.spec.client_secret else None
+        auth = self._basic_auth()
         if auth is None:
             data = {**data, "client_id": self.spec.client_id}
         return json_request(self.session, "POST", url, what, data=data, auth=auth)
+
+    def _basic_auth(self) -> tuple[str, str] | None:
+        """RFC 6749 §2.3.1: id and secret form-encoded, then HTTP Basic (None: public client)."""
+        if not self.spec.client_secret:
+            return None
+        return (quote(self.spec.client_id, safe=""), quote(self.spec.client_secret, safe=""))
 
     def close(self) -> None:
         self.session.close()

@@ -3,6 +3,8 @@
 Checks the document as the spec asks (OIDC Discovery §4.3: ``issuer`` must equal the URL it was
 fetched for) and that the endpoints a flow needs are there, so a broken provider fails at the
 start with a clear :class:`~nbauth.errors.DiscoveryError` instead of half-way through a sign-in.
+Every URL in it must be https (http on loopback only): a ``javascript:``, ``file:`` or
+plain-http endpoint is refused, never called and never shown as a link.
 """
 
 from __future__ import annotations
@@ -16,11 +18,22 @@ from typing import Any
 import requests
 
 from ..errors import AuthError, DiscoveryError
+from ..net.secure_urls import check_secure_url
 from .transport import json_request
 
 __all__ = ["ProviderMetadata", "discover", "forget"]
 
 _TTL_SECONDS = 3600.0
+#: The endpoints nbauth may call or show; each must be a secure URL when present.
+_ENDPOINTS = (
+    "token_endpoint",
+    "jwks_uri",
+    "authorization_endpoint",
+    "device_authorization_endpoint",
+    "revocation_endpoint",
+    "userinfo_endpoint",
+    "end_session_endpoint",
+)
 _cache: dict[str, tuple[float, ProviderMetadata]] = {}
 _lock = threading.Lock()
 
@@ -67,6 +80,12 @@ class ProviderMetadata:
                 f"The discovery document of {issuer} lacks {', '.join(missing)}.",
             )
 
+        for key in ("issuer", *_ENDPOINTS):
+            required = key in ("issuer", "token_endpoint", "jwks_uri")
+            if required or (isinstance(document.get(key), str) and document[key]):  # else ignored
+                what = f"The discovery document's {key}"
+                check_secure_url(document.get(key), what, DiscoveryError)
+
         def opt(key: str) -> str | None:
             value = document.get(key)
             return value if isinstance(value, str) and value else None
@@ -94,6 +113,7 @@ def discover(
     issuer: str, session: requests.Session, *, clock: Callable[[], float] = time.time
 ) -> ProviderMetadata:
     """The metadata of ``issuer`` (cached for an hour per process)."""
+    check_secure_url(issuer, "The issuer")
     now = clock()
     with _lock:
         hit = _cache.get(issuer)

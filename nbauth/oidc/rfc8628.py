@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from ..errors import (
     OAuthError,
     ServiceError,
 )
+from ..net.secure_urls import check_secure_url, is_secure_url
 from .client import OIDCClient
 from .sign_in_handle import SignInHandle
 from .tokens import OIDCTokens
@@ -39,6 +41,9 @@ DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DEFAULT_INTERVAL = 5.0  # RFC 8628 §3.2
 SLOW_DOWN_STEP = 5.0  # RFC 8628 §3.5
 MIN_INTERVAL = 1.0  # never hammer a token endpoint, whatever the IdP says
+MAX_INTERVAL = 60.0  # nor wait a minute between polls of a code a person is approving
+#: The longest a device code may live (an IdP answering more is broken or hostile).
+MAX_EXPIRES_IN = 24 * 3600.0
 #: Transient poll failures (5xx, network, garbage) tolerated in a row before giving up.
 MAX_TRANSIENT_FAILURES = 5
 
@@ -101,19 +106,29 @@ def start_device_code(
         user_code = str(answer["user_code"])
         verification_uri = str(answer.get("verification_uri") or answer["verification_url"])
         expires_in = float(answer["expires_in"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise ServiceError(
             "The device authorization answer lacks device_code, user_code, verification_uri "
             "or expires_in (RFC 8628 §3.2).",
         ) from None
+    if not 0 < expires_in <= MAX_EXPIRES_IN:  # NaN fails too
+        raise ServiceError(f"The device code's expires_in ({expires_in!r}) is out of range.")
+    # The person opens these links: a javascript:, file: or plain-http one is never shown.
+    check_secure_url(verification_uri, "The device flow's verification_uri", ServiceError)
+    complete = answer.get("verification_uri_complete")
+    if complete is not None and not is_secure_url(complete):
+        log.warning("Ignoring an unsafe verification_uri_complete from %s", client.spec.name)
+        complete = None
     interval = answer.get("interval")
     handle = DeviceCodeSignIn(
         user_code=user_code,
         verification_uri=verification_uri,
-        verification_uri_complete=answer.get("verification_uri_complete"),
+        verification_uri_complete=complete,
         expires_at=clock() + expires_in,
-        interval=max(MIN_INTERVAL, float(interval))
-        if isinstance(interval, (int, float)) and not isinstance(interval, bool)
+        interval=min(MAX_INTERVAL, max(MIN_INTERVAL, float(interval)))
+        if isinstance(interval, (int, float))
+        and not isinstance(interval, bool)
+        and math.isfinite(interval)
         else DEFAULT_INTERVAL,
         provider=client.spec.name,
     )
@@ -152,11 +167,7 @@ def _poll(
         try:
             response = client.token_request(
                 "Device-code sign-in",
-                lambda s: s.fetch_token(
-                    client.metadata.token_endpoint,
-                    grant_type=DEVICE_CODE_GRANT,
-                    device_code=device_code,
-                ),
+                {"grant_type": DEVICE_CODE_GRANT, "device_code": device_code},
             )
         except OAuthError as exc:
             if exc.name == "authorization_pending":

@@ -221,7 +221,7 @@ def test_a_jupyter_mode_sign_in_completes_through_the_drop_box(drop_dir: Path) -
     assert box.deliver(state, callback(handle)) == "delivered"  # what the server's handler does
     assert handle.wait(WAIT) == "session-for-alice"
     assert client.exchanges[0]["code"] == CODE
-    assert client.exchanges[0]["session"]["redirect_uri"] == handle.redirect_uri
+    assert client.exchanges[0]["redirect_uri"] == handle.redirect_uri
     assert recorder.calls[0][2] == "/reports"
     wait_for(lambda: box.outcome(state) is not None or not list(drop_dir.glob("*.pending")))
     assert not list(drop_dir.glob("*.pending"))

@@ -73,14 +73,6 @@ def slow_down() -> OAuthError:
     return oauth_error("slow_down", None, "Device-code sign-in")
 
 
-class FakeOAuthSession:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def fetch_token(self, url: str, **kwargs: Any) -> None:
-        self.calls.append((url, kwargs))
-
-
 class FakeClient:
     """What ``start_device_code`` uses of an OIDCClient, with scripted token-endpoint outcomes.
 
@@ -113,11 +105,8 @@ class FakeClient:
         self.forms.append((url, data, what))
         return dict(self.answer)
 
-    def token_request(self, what: str, call: Callable[[Any], Any]) -> dict[str, Any]:
-        session = FakeOAuthSession()
-        call(session)
-        ((url, kwargs),) = session.calls
-        self.token_requests.append((url, kwargs))
+    def token_request(self, what: str, grant: dict[str, str]) -> dict[str, Any]:
+        self.token_requests.append((self.metadata.token_endpoint, grant))
         assert self.outcomes, "the flow polled more often than scripted"
         outcome = self.outcomes.pop(0)
         if callable(outcome) and not isinstance(outcome, BaseException):

@@ -38,6 +38,8 @@ def document(**overrides: Any) -> dict[str, Any]:
 
 
 class FakeResponse:
+    is_redirect = False
+
     def __init__(self, status_code: int, body: Any, url: str = WELL_KNOWN) -> None:
         self.status_code = status_code
         self._body = body
@@ -57,7 +59,8 @@ class FakeSession:
         self.requests: list[tuple[str, str]] = []
 
     def request(self, method: str, url: str, **kwargs: Any) -> FakeResponse:
-        assert kwargs.get("timeout")
+        # the deadline lives in new_session()'s adapter; redirects only for GET
+        assert kwargs.get("allow_redirects") is (method == "GET")
         self.requests.append((method, url))
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if isinstance(answer, BaseException):
@@ -328,14 +331,30 @@ def test_known_oauth_error_codes_map_to_their_types(code: str, cls: type) -> Non
     assert_typed(error)
 
 
-@pytest.mark.parametrize(
-    "code", ["invalid_client", "authorization_pending", "slow_down", "unauthorized_client"]
-)
+@pytest.mark.parametrize("code", ["authorization_pending", "slow_down", "invalid_request"])
 def test_other_oauth_error_codes_are_oauth_errors_named_after_the_code(code: str) -> None:
     with pytest.raises(errors.OAuthError) as info:
-        parse(401 if code == "invalid_client" else 400, {"error": code})
+        parse(400, {"error": code})
     assert type(info.value) is errors.OAuthError
     assert info.value.name == code
+    assert_typed(info.value)
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "cls"),
+    [
+        ("invalid_client", 401, errors.InvalidClientError),
+        ("unauthorized_client", 400, errors.UnauthorizedClientError),
+        ("invalid_scope", 400, errors.InvalidScopeError),
+    ],
+)
+def test_definitive_client_and_scope_errors_have_their_own_classes(
+    code: str, status: int, cls: type[errors.OAuthError]
+) -> None:
+    """These end a session at refresh time (token_provider), so they must be told apart."""
+    with pytest.raises(cls) as info:
+        parse(status, {"error": code})
+    assert info.value.name == code and not info.value.retryable
     assert_typed(info.value)
 
 

@@ -62,14 +62,6 @@ def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-class FakeOAuthSession:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def fetch_token(self, url: str, **kwargs: Any) -> None:
-        self.calls.append((url, kwargs))
-
-
 class FakeClient:
     """An OIDCClient stand-in: real spec/metadata, real Authlib session, recorded exchanges."""
 
@@ -107,13 +99,9 @@ class FakeClient:
         self.exchange_error = exchange_error
         self.exchanges: list[dict[str, Any]] = []
 
-    def token_request(
-        self, what: str, call: Callable[[Any], Any], **session_kwargs: Any
-    ) -> dict[str, Any]:
-        session = FakeOAuthSession()
-        call(session)
-        ((url, kwargs),) = session.calls
-        self.exchanges.append({"what": what, "url": url, **kwargs, "session": session_kwargs})
+    def token_request(self, what: str, grant: dict[str, str]) -> dict[str, Any]:
+        url = self.metadata.token_endpoint
+        self.exchanges.append({"what": what, "url": url, **grant})
         if self.exchange_error is not None:
             raise self.exchange_error
         exp = int(self.clock()) + 3600
@@ -387,8 +375,8 @@ def test_the_right_callback_exchanges_the_code_with_the_verifier() -> None:
     assert exchange["url"] == f"{ISSUER}/protocol/openid-connect/token"
     assert exchange["grant_type"] == "authorization_code"
     assert exchange["code"] == CODE
-    assert exchange["state"] == sent["state"]
-    assert exchange["session"] == {"redirect_uri": handle.redirect_uri}
+    assert "state" not in exchange  # RFC 6749 §4.1.3: the token request carries no state
+    assert exchange["redirect_uri"] == handle.redirect_uri
     verifier = exchange["code_verifier"]
     assert 43 <= len(verifier) <= 128
     assert s256(verifier) == sent["code_challenge"]
@@ -569,7 +557,7 @@ def test_the_loopback_callback_completes_the_flow_and_closes_the_listener(loopba
     assert handle.wait(WAIT) == "session-for-alice"
     assert handle.status == "signed_in"
     assert recorder.calls[0][2] == "/nb"
-    assert client.exchanges[0]["session"] == {"redirect_uri": handle.redirect_uri}
+    assert client.exchanges[0]["redirect_uri"] == handle.redirect_uri
     assert stopped(handle)
     assert refuses_connections(port)
 

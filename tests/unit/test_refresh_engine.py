@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -309,3 +310,24 @@ def test_resume_restarts_the_timer_after_close(clock):
         assert engine.timer_running
     finally:
         engine.close()
+
+
+def test_a_caller_without_a_usable_value_waits_for_a_hung_refresh_only_until_its_bound(clock):
+    """Invariant 9: a refresh stuck on the network never holds every other caller forever."""
+    from nbauth.core.refresh import RefreshTimeoutError
+
+    source = Source(clock)
+    source.gate = threading.Event()
+    engine = make(clock, source, policy=RefreshPolicy(wait_seconds=0.2))
+    first = threading.Thread(target=engine.get, daemon=True)
+    first.start()
+    while source.calls == 0:
+        time.sleep(0.01)
+    started = time.monotonic()
+    with pytest.raises(RefreshTimeoutError) as info:
+        engine.get()
+    assert time.monotonic() - started < 2
+    assert info.value.retryable and "taking longer" in info.value.message
+    source.gate.set()
+    first.join(5)
+    assert engine.get() == {"n": 1, "exp": clock() + 3600}  # the finished refresh serves all
