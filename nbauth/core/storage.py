@@ -117,13 +117,12 @@ class FileStorage:
         return self.path / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
 
     def check_directory(self) -> None:
-        """Raise :class:`UnsafeStorageError` unless the directory is still private to this user."""
+        """Raise :class:`UnsafeStorageError` if the directory is no longer private to this user
+        (another owner, or writable by group or others)."""
         try:
             st = os.stat(self.path)
-        except OSError as exc:
-            raise UnsafeStorageError(
-                f"The store directory {str(self.path)!r} is gone ({exc.strerror}).", underlying=exc
-            ) from None
+        except FileNotFoundError:
+            return  # deleted: nothing in it to distrust (reads find nothing, writes fail)
         check_private(st, f"The store directory {str(self.path)!r}")
 
     def read(self, key: str) -> str | None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import logging
 import os
 import stat
 import threading
@@ -40,6 +41,7 @@ except ImportError:  # pragma: no cover - Windows
 
 __all__ = ["LockTimeoutError", "storage_lock"]
 
+log = logging.getLogger(__name__)
 _POLL_SECONDS = 0.02
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
@@ -71,31 +73,35 @@ def lock_path(storage: KeyValueStorage, key: str) -> Path | None:
     return storage.path / f"{digest}.lock"
 
 
-def _open_lock_file(storage: KeyValueStorage, path: Path) -> int:
-    """Open (creating, 0600) the lock file: never through a symlink, never one another user owns
-    or can write (:class:`~nbauth.errors.UnsafeStorageError`), in a directory still private."""
-    assert isinstance(storage, FileStorage)
-    storage.check_directory()
+def _open_lock_file(storage: FileStorage, path: Path) -> int | None:
+    """Open (creating, 0600) the lock file, or ``None`` when it is not safe to use.
+
+    Never through a symlink, never one another user owns or can write, never in a directory
+    others can write: such a lock is ignored with a warning (as the store ignores such files)
+    and the caller keeps the process-local lock, so a refresh is never blocked by it.
+    """
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    flags |= getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags, 0o600)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
+        storage.check_directory()
+        try:
+            fd = os.open(path, flags | getattr(os, "O_NONBLOCK", 0), 0o600)
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
             raise UnsafeStorageError(
                 f"The lock file {str(path)!r} is a symlink; nbauth never follows one."
             ) from None
-        raise UnsafeStorageError(
-            f"Cannot open the lock file {str(path)!r} ({exc.strerror}).", underlying=exc
-        ) from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise UnsafeStorageError(f"The lock file {str(path)!r} is not a regular file.")
-        check_private(st, f"The lock file {str(path)!r}")
-    except BaseException:
-        os.close(fd)
-        raise
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise UnsafeStorageError(f"The lock file {str(path)!r} is not a regular file.")
+            check_private(st, f"The lock file {str(path)!r}")
+        except BaseException:
+            os.close(fd)
+            raise
+    except UnsafeStorageError as exc:
+        log.warning("%s Other processes sharing the store are not locked out.", exc.message)
+        return None
     return fd
 
 
@@ -103,9 +109,8 @@ def _open_lock_file(storage: KeyValueStorage, path: Path) -> int:
 def storage_lock(storage: KeyValueStorage, key: str, *, timeout: float = 30.0) -> Iterator[None]:
     """Hold the lock of ``key`` across threads and (for a file store) processes.
 
-    Raises :class:`LockTimeoutError` after ``timeout`` seconds of waiting, and
-    :class:`~nbauth.errors.UnsafeStorageError` when the lock file is a symlink, is owned by
-    another user or is writable by others.
+    Raises :class:`LockTimeoutError` after ``timeout`` seconds of waiting. A lock file that is
+    a symlink, owned by another user or writable by others is not used (a warning says so).
     """
     path = lock_path(storage, key)
     name = f"{id(storage)}:{key}" if path is None else str(path)
@@ -114,10 +119,12 @@ def storage_lock(storage: KeyValueStorage, key: str, *, timeout: float = 30.0) -
     if not local.acquire(timeout=max(0.0, timeout)):
         raise LockTimeoutError(f"Timed out after {timeout:.0f} s waiting for the session lock.")
     try:
-        if path is None or fcntl is None:
+        fd = None
+        if path is not None and fcntl is not None and isinstance(storage, FileStorage):
+            fd = _open_lock_file(storage, path)
+        if fd is None:
             yield
             return
-        fd = _open_lock_file(storage, path)
         try:
             while True:
                 try:

@@ -126,28 +126,49 @@ def test_a_huge_file_reads_as_absent(store: FileStorage) -> None:
     assert store.get("k") is None
 
 
-def test_a_symlinked_lock_file_is_refused(store: FileStorage, tmp_path: Path) -> None:
+def locked_without_the_file(store: FileStorage, caplog: pytest.LogCaptureFixture) -> None:
+    """The unsafe lock file is not used (a warning says so); the refresh is never blocked."""
+    with (
+        caplog.at_level(logging.WARNING, logger="nbauth.core.storage_lock"),
+        storage_lock(store, "k", timeout=1),
+    ):
+        assert store.get("k") == "mine"
+    assert any("not locked out" in r.getMessage() for r in caplog.records)
+
+
+def test_a_symlinked_lock_file_is_never_followed(
+    store: FileStorage, tmp_path: Path, caplog
+) -> None:
+    """Before: the lock was opened O_RDWR|O_CREAT through the symlink (as root: any file)."""
     target = tmp_path / "elsewhere"
-    target.write_text("")
     path = lock_path(store, "k")
     assert path is not None
     path.symlink_to(target)
-    with pytest.raises(UnsafeStorageError), storage_lock(store, "k", timeout=1):
-        pass
+    locked_without_the_file(store, caplog)
+    assert not target.exists()  # O_CREAT never went through the link
 
 
 @as_root
-def test_a_lock_file_owned_by_another_user_is_refused(store: FileStorage) -> None:
+def test_a_lock_file_owned_by_another_user_is_not_used(store: FileStorage, caplog) -> None:
     path = lock_path(store, "k")
     assert path is not None
     path.write_text("")
     os.chmod(path, 0o600)
     os.chown(path, OTHER_UID, -1)
-    with pytest.raises(UnsafeStorageError), storage_lock(store, "k", timeout=1):
-        pass
+    locked_without_the_file(store, caplog)
     os.chown(path, os.geteuid(), -1)
+    caplog.clear()
     with storage_lock(store, "k", timeout=1):
         pass
+    assert not caplog.records
+
+
+def test_a_deleted_store_directory_is_not_unsafe(store: FileStorage) -> None:
+    for child in store.path.iterdir():
+        child.unlink()
+    store.path.rmdir()
+    assert store.read("k") is None
+    assert store.get("k") is None
 
 
 # -- stored session records: garbage reads as "no record", never a crash --------------------
