@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import select
 import socket
 import struct
 import threading
@@ -60,6 +61,7 @@ class Fault:
     interval: float = 0.5  # slow drip: seconds between bytes
     size: int = 64 * 1024 * 1024  # oversized: bytes of body
     times: int | None = None  # then back to pass; None = until changed
+    forward: bool = True  # reset/drip/truncated: mangle the upstream's answer, or a stand-in
 
     # -- the modes ------------------------------------------------------------------------
     @classmethod
@@ -117,6 +119,11 @@ class Fault:
         """This fault for the next ``times`` matching requests, then pass."""
         return replace(self, times=times)
 
+    def standalone(self) -> Fault:
+        """Mangle a stand-in answer instead of the upstream's: the request never reaches the
+        upstream (for calls that must not happen twice, e.g. a rotating refresh token)."""
+        return replace(self, forward=False)
+
 
 #: Name → fault, the columns of a fault matrix.
 MODES: dict[str, Fault] = {
@@ -164,6 +171,8 @@ class FaultProxy:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
         self._fired: Counter[str] = Counter()
+        self._done: Counter[str] = Counter()
+        self._durations: dict[str, float] = {}
         self._release = threading.Event()  # wakes stalled requests
         self._open: set[socket.socket] = set()
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -182,6 +191,7 @@ class FaultProxy:
             else:
                 self._faults[match] = fault
             self._fired[match] = 0
+            self._done[match] = 0
             self._wake_stalled()
 
     def clear(self) -> None:
@@ -189,6 +199,7 @@ class FaultProxy:
         with self._lock:
             self._faults.clear()
             self._fired.clear()
+            self._done.clear()
             self._wake_stalled()
 
     def count(self, match: str) -> int:
@@ -208,6 +219,22 @@ class FaultProxy:
                 return True
             time.sleep(0.02)
         return False
+
+    def wait_done(self, match: str, times: int = 1, timeout: float = 30.0) -> bool:
+        """Wait until ``times`` faulted requests on ``match`` have ended (answered or dropped)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self._lock:
+                if self._done[match] >= times:
+                    return True
+            time.sleep(0.02)
+        return False
+
+    def last_duration(self, match: str) -> float | None:
+        """Seconds the last faulted request on ``match`` held its connection (accept to close:
+        for a stall or a drip, how long the client waited before giving up)."""
+        with self._lock:
+            return self._durations.get(match)
 
     def reset_counts(self) -> None:
         with self._lock:
@@ -248,21 +275,26 @@ class FaultProxy:
             ).start()
 
     def _serve(self, conn: socket.socket) -> None:
+        started = time.monotonic()
+        matched: str | None = None
         try:
             request = _read_request(conn)
             if request is None:
                 return
-            fault, release = self._decide(request)
+            matched, fault, release = self._decide(request)
             self._answer(conn, request, fault, release)
         except OSError:
             pass
         finally:
-            with self._lock:
-                self._open.discard(conn)
             with contextlib.suppress(OSError):
                 conn.close()
+            with self._lock:
+                self._open.discard(conn)
+                if matched is not None:
+                    self._done[matched] += 1
+                    self._durations[matched] = time.monotonic() - started
 
-    def _decide(self, request: _Request) -> tuple[Fault, threading.Event]:
+    def _decide(self, request: _Request) -> tuple[str | None, Fault, threading.Event]:
         with self._lock:
             self._counts[(request.path, request.operation)] += 1
             for match, fault in self._faults.items():
@@ -270,8 +302,8 @@ class FaultProxy:
                     self._fired[match] += 1
                     if fault.times is not None and self._fired[match] >= fault.times:
                         del self._faults[match]
-                    return fault, self._release
-            return Fault.pass_(), self._release
+                    return match, fault, self._release
+            return None, Fault.pass_(), self._release
 
     def _answer(
         self, conn: socket.socket, request: _Request, fault: Fault, release: threading.Event
@@ -280,13 +312,13 @@ class FaultProxy:
         if kind == "refuse":
             _rst(conn)
         elif kind == "stall":
-            release.wait(self.stall_limit)
+            _stall(conn, release, self.stall_limit)
         elif kind == "http":
             conn.sendall(_head(fault.status, fault.content_type, len(fault.body)) + fault.body)
         elif kind == "oversized":
             _send_oversized(conn, fault.size)
         else:
-            response = self._forward(request)
+            response = self._forward(request) if fault.forward else _STAND_IN
             if kind == "pass":
                 conn.sendall(response)
                 return
@@ -308,6 +340,9 @@ class FaultProxy:
     def _forward(self, request: _Request) -> bytes:
         """Send the request upstream (``Connection: close``) and read the answer to EOF."""
         parts = urlsplit(request.target)
+        if parts.scheme and parts.port == self.port and parts.hostname in _LOOPBACK:
+            parts = urlsplit(parts.path + (f"?{parts.query}" if parts.query else ""))
+            request.target = parts.geturl() or "/"  # sent to this proxy by name: one hop
         if parts.scheme:  # absolute form: a forward-proxy request
             host, port = parts.hostname or "", parts.port or 80
             if host not in _LOOPBACK:
@@ -330,6 +365,23 @@ class FaultProxy:
             while chunk := up.recv(_CHUNK):
                 chunks.append(chunk)
         return _force_close(b"".join(chunks))
+
+
+_STAND_IN_BODY = json.dumps({"note": "a stand-in answer from the fault proxy", "pad": "x" * 200})
+_STAND_IN = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
+    % (len(_STAND_IN_BODY), _STAND_IN_BODY.encode())
+)
+
+
+def _stall(conn: socket.socket, release: threading.Event, limit: float) -> None:
+    """Hold the connection without a word until released, the limit, or the client hangs up."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end and not release.is_set():
+        readable, _, _ = select.select([conn], [], [], 0.05)
+        if readable and not conn.recv(_CHUNK):
+            return  # the client gave up
 
 
 def _matches(match: str, path: str, operation: str) -> bool:
