@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .core.log_redaction import install_redaction as _install_redaction
+from .core.log_records import install_factory as _install_redaction
 
 _install_redaction()  # before anything can log: every record of botocore, urllib3, … is redacted
 

@@ -197,6 +197,13 @@ THIRD_PARTY_PRIVATES = {
         "moto's CognitoIdpUserPool._get_user: the sandbox's strict user pool is built on moto's "
         "models, and pyproject pins moto to the tested 5.2 range"
     ),
+    ("nbauth/net/bounded_http.py", "response._content"): (
+        "requests.Response caches a body it has read in _content (its own content property and "
+        "requests' adapters set it so); the bounded adapter reads the body itself to cap it"
+    ),
+    ("nbauth/net/bounded_http.py", "response._content_consumed"): (
+        "set with _content, as requests does when it has read the whole body"
+    ),
 }
 
 

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import requests
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
 
 from ..errors import AuthError, NetworkError
 from ..net.bounded_http import mount_bounded
@@ -63,7 +63,7 @@ def _send(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
     prepared.method = request.method
     prepared.url = request.url
     prepared.headers = requests.structures.CaseInsensitiveDict(dict(request.headers.items()))
-    body = request.body
+    body: Any = request.body
     prepared.body = body.read() if hasattr(body, "read") else body
     session = _shared_session()
     verify: bool | str = os.environ.get("AWS_CA_BUNDLE") or True
@@ -78,7 +78,10 @@ def _send(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
             underlying=exc,
         ) from None
     raw = _BodyStream(response.content)
-    return AWSResponse(str(request.url), response.status_code, dict(response.headers), raw)
+    headers = HTTPHeaders()
+    for name, value in response.headers.items():
+        headers[name] = value
+    return AWSResponse(str(request.url), response.status_code, headers, raw)
 
 
 def bound_client(client: Any) -> Any:

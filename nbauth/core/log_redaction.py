@@ -37,29 +37,12 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-from typing import Any
 
+from .log_records import COVERED, install_factory
 from .redaction import REDACTED, hint
 from .sensitive_fields import normalize, sensitive_names
 
 __all__ = ["COVERED", "RedactingFilter", "install_redaction", "redact", "remember_secret"]
-
-#: Loggers (and all their children, present and future) whose records are redacted.
-COVERED = (
-    "botocore",
-    "boto3",
-    "s3transfer",
-    "urllib3",
-    "requests",  # requests, requests_oauthlib
-    "authlib",
-    "oauthlib",
-    "werkzeug",
-    "flask",
-    "moto",
-    "nbauth",
-    "py.warnings",
-)
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _AUTH_SCHEME = re.compile(r"(?i)\b(Bearer|Basic|DPoP)(\s+)[A-Za-z0-9._~+/=-]{4,}")
@@ -226,27 +209,9 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact ``record`` and keep it."""
-        if not getattr(record, "_nbauth_scrubbed", False):
+        if not getattr(record, "nbauth_scrubbed", False):
             scrub(record)
         return True
-
-
-class _RedactingFactory:
-    """A log record factory: the previous factory's record, scrubbed when its logger is covered."""
-
-    def __init__(self, previous: Any) -> None:
-        self.previous = previous
-
-    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
-        record: logging.LogRecord = self.previous(*args, **kwargs)
-        if record.name.startswith(COVERED):
-            scrub(record)
-            record._nbauth_scrubbed = True
-        return record
-
-
-_install_lock = threading.Lock()
-_factory: _RedactingFactory | None = None
 
 
 def install_redaction() -> None:
@@ -255,10 +220,5 @@ def install_redaction() -> None:
     Called by ``import nbauth``; nbauth's entry points call it again, which also picks up
     botocore's sensitive names once botocore is loaded.
     """
-    global _factory
-    if _factory is None:
-        with _install_lock:
-            if _factory is None:
-                _factory = _RedactingFactory(logging.getLogRecordFactory())
-                logging.setLogRecordFactory(_factory)
+    install_factory()
     sensitive_names()

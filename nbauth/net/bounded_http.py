@@ -150,7 +150,7 @@ def _read_body(response: requests.Response, deadline: float, limits: Limits, req
 
 def _cut_socket_timeout(raw: Any, remaining: float) -> None:
     """Make the next socket read give up when the deadline is reached (urllib3 2's response)."""
-    connection = getattr(raw, "connection", None) or getattr(raw, "_connection", None)
+    connection = getattr(raw, "connection", None)
     sock = getattr(connection, "sock", None)
     if sock is not None:
         with contextlib.suppress(OSError):
