@@ -12,6 +12,7 @@ __all__ = [
     "InvalidClientError",
     "InvalidGrantError",
     "InvalidScopeError",
+    "MissingIdTokenError",
     "OAuthError",
     "SignInCancelledError",
     "SignInTimeoutError",
@@ -93,6 +94,17 @@ class UnauthorizedClientError(OAuthError):
     default_recovery = (
         "Enable the grant (refresh tokens, device code, authorization code) for this client at "
         "the identity provider, then sign in again."
+    )
+
+
+class MissingIdTokenError(OAuthError):
+    """The identity provider answered a sign-in without an ID token (an OAuth answer, not an
+    OpenID Connect one): nbauth cannot tell who signed in, nor federate into an identity pool."""
+
+    default_recovery = (
+        "Add 'openid' to the provider's scopes in the configuration (nbauth.oidc_providers.<name>"
+        ".scopes, or auth.oauth.scopes for Cognito managed login) and allow the openid scope "
+        "for this client at the identity provider, then sign in again."
     )
 
 

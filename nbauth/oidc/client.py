@@ -25,7 +25,7 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 
 from ..core.jwt import JWT
-from ..errors import AuthError, NetworkError, ServiceError
+from ..errors import AuthError, MissingIdTokenError, NetworkError, ServiceError
 from .discovery import ProviderMetadata, discover
 from .token_verification import JWKSCache, TokenVerifier
 from .tokens import OIDCTokens
@@ -106,12 +106,19 @@ class OIDCClient:
         return self._verifier
 
     def verify_tokens(self, tokens: OIDCTokens, *, nonce: str | None = None) -> JWT | None:
-        """Verify the ID token (and a Cognito access token); returns the decoded ID token."""
-        decoded = None
-        if tokens.id_token:
-            decoded = self.verifier.verify(
-                tokens.id_token, nonce=nonce, token_use="id" if self.spec.cognito else None
+        """Verify the ID token (and a Cognito access token); returns the decoded ID token.
+
+        A sign-in answer without an ID token is refused (:class:`MissingIdTokenError`): it
+        names no user and cannot be federated; refreshes may omit it (the previous one stays).
+        """
+        if not tokens.id_token:
+            raise MissingIdTokenError(
+                f"{self.spec.name} answered the sign-in without an ID token.",
+                name="missing_id_token",
             )
+        decoded = self.verifier.verify(
+            tokens.id_token, nonce=nonce, token_use="id" if self.spec.cognito else None
+        )
         if self.spec.cognito:
             self.verifier.verify(tokens.access_token, token_use="access")
         return decoded

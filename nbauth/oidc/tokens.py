@@ -9,7 +9,7 @@ from ..core.jwt import JWT, decode_jwt
 from ..core.log_redaction import remember_secret
 from ..core.redaction import REDACTED
 from ..core.values import AuthTokens
-from ..errors import InvalidTokenError, ServiceError
+from ..errors import InvalidTokenError, MissingIdTokenError, ServiceError
 
 __all__ = ["OIDCTokens"]
 
@@ -98,8 +98,8 @@ def _auth_tokens(access: str, id_token: str | None) -> AuthTokens:
         access_jwt = None
     id_jwt = decode_jwt(id_token) if id_token else None
     if access_jwt is None and id_jwt is None:
-        raise ServiceError(
-            "The identity provider returned neither a JWT access token nor an ID "
-            "token; nbauth needs an ID token (request the 'openid' scope)."
+        raise MissingIdTokenError(
+            "The identity provider answered with neither an ID token nor a JWT access token.",
+            name="missing_id_token",
         )
     return AuthTokens(access_token=access_jwt, id_token=id_jwt)
