@@ -31,6 +31,7 @@ import time
 from typing import Any
 
 from ..config import AuthConfig
+from ..core.jwt import epoch_or_none
 from ..core.session_record import SessionRecord
 from ..core.storage import KeyValueStorage
 
@@ -61,14 +62,13 @@ def cached_output(
         record = json.loads(storage.get(CACHE_KEY) or "null")
         if not isinstance(record, dict):
             return None
-        output, written_at, expires_at = (
-            record.get("output"),
-            float(record["written_at"]),
-            float(record["expires_at"]),
-        )
-    except (OSError, ValueError, TypeError, KeyError):
+        output = record.get("output")
+        written_at = epoch_or_none(record.get("written_at"))
+        expires_at = epoch_or_none(record.get("expires_at"))
+    except (OSError, ValueError, RecursionError):
         return None
-    if not isinstance(output, str):
+    # NaN would pass every "still fresh?" comparison below; 10**400 would overflow: not usable
+    if not isinstance(output, str) or written_at is None or expires_at is None:
         return None
     now = time.time() if now is None else now
     margin = min(config.refresh_margin_seconds, (expires_at - written_at) / 2)

@@ -22,7 +22,14 @@ from typing import Any
 from ..errors import InvalidTokenError
 from .redaction import REDACTED
 
-__all__ = ["JWT", "MAX_NUMERIC_DATE", "NUMERIC_DATE_CLAIMS", "decode_jwt", "numeric_date"]
+__all__ = [
+    "JWT",
+    "MAX_NUMERIC_DATE",
+    "NUMERIC_DATE_CLAIMS",
+    "decode_jwt",
+    "epoch_or_none",
+    "numeric_date",
+]
 
 #: The claims RFC 7519 (and OIDC Core, for ``auth_time``) define as NumericDates.
 NUMERIC_DATE_CLAIMS = ("exp", "nbf", "iat", "auth_time")
@@ -46,6 +53,17 @@ def _b64url_json(segment: str) -> Any:
     padded = segment + "=" * (-len(segment) % 4)
     data = base64.urlsafe_b64decode(padded.encode("ascii"))
     return json.loads(data, parse_constant=_refuse_constant, object_pairs_hook=_unique_object)
+
+
+def epoch_or_none(value: object) -> float | None:
+    """``value`` as epoch seconds if it is a finite JSON number from 1970 to the year 9999, else
+    ``None`` (NaN, infinities, 10**400, strings, booleans): for stored times, where a bad value
+    means "not usable", never "valid forever"."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not 0 <= value <= MAX_NUMERIC_DATE:  # also false for NaN; never converts a huge int
+        return None
+    return float(value)
 
 
 def numeric_date(payload: dict[str, Any], name: str) -> float | None:

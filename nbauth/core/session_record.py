@@ -31,6 +31,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .jwt import epoch_or_none
 from .storage import KeyValueStorage
 
 __all__ = ["SessionRecord", "session_storage_key"]
@@ -42,7 +43,6 @@ def session_storage_key(issuer: str, client_id: str) -> str:
 
 
 #: Expiries past 9999-12-31 are not nbauth's (and would overflow a ``datetime``).
-_MAX_EXPIRES_AT = 253_402_300_799
 
 
 def _text(data: dict[str, Any], name: str) -> str | None:
@@ -59,15 +59,6 @@ def _parse(raw: object) -> dict[str, Any] | None:
     except (ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
-
-
-def _epoch(value: object) -> float | None:
-    """A finite, in-range epoch time, or ``None`` (NaN, infinities, 10**400, strings...)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if not 0 <= value <= _MAX_EXPIRES_AT:  # also false for NaN; never converts a huge int
-        return None
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -110,7 +101,7 @@ class SessionRecord:
         token = _text(data, "refresh_token")
         if token is None:
             return None
-        expires_at = _epoch(data.get("expires_at"))
+        expires_at = epoch_or_none(data.get("expires_at"))
         return cls(
             issuer,
             client_id,

@@ -62,3 +62,23 @@ def test_nothing_is_kept_without_a_stored_sign_in_and_torn_records_are_ignored()
         assert credential_cache.cached_output(signed_in, CONFIG, now=NOW) is None
     credential_cache.forget(signed_in)
     assert signed_in.get(credential_cache.CACHE_KEY) is None
+
+
+def test_a_record_with_a_nan_or_huge_expiry_is_never_served():
+    """NaN passes every "still fresh?" comparison and 10**400 overflows float(): both used to
+    serve (or crash on) a record no writer could have made."""
+    import json
+
+    storage = _signed_in()
+    credential_cache.remember(storage, CONFIG, '{"Version": 1}', NOW + 3600, now=NOW)
+    good = json.loads(storage.get(credential_cache.CACHE_KEY) or "{}")
+    for field, value in [
+        ("expires_at", "NaN"),
+        ("expires_at", "Infinity"),
+        ("expires_at", "1" + "0" * 400),
+        ("written_at", "NaN"),
+        ("expires_at", '"1e12"'),
+    ]:
+        raw = json.dumps({**good, field: 0}).replace(f'"{field}": 0', f'"{field}": {value}')
+        storage.set(credential_cache.CACHE_KEY, raw)
+        assert credential_cache.cached_output(storage, CONFIG, now=NOW + 60) is None, field
