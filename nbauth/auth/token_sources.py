@@ -30,6 +30,7 @@ __all__ = [
     "Login",
     "TokenSource",
     "UserTokenSource",
+    "check_issuer",
     "get_tokens",
     "token_skew",
 ]
@@ -151,6 +152,8 @@ class FederationTokenSource:
             jwt: JWT | None = decode_jwt(token)
         except InvalidTokenError:
             jwt = None  # opaque: the identity pool judges it
+        if jwt is not None:
+            check_issuer(jwt, self.provider.logins_key)  # before expiry: the real reason first
         return Login(
             self.provider.logins_key,
             token,
@@ -179,6 +182,30 @@ class FederationTokenSource:
 
     def __repr__(self) -> str:
         return f"FederationTokenSource(provider={self.provider.logins_key!r})"
+
+
+def check_issuer(jwt: JWT, logins_key: str) -> None:
+    """Refuse a JWT whose ``iss`` is not the provider it is federated as.
+
+    An identity pool accepts an OpenID Connect token only under the Logins key that is its
+    issuer without ``https://``, so a mismatch would be refused anyway; saying so here names the
+    real problem (rather than, say, "expired" for a foreign token that is also old).
+    """
+    issuer = jwt.issuer
+    if issuer is None:
+        return  # not an OpenID Connect token: the identity pool judges it
+    try:
+        key = logins_key_from_issuer(issuer)
+    except AuthError:
+        key = issuer
+    if key != logins_key:
+        raise NotAuthorizedError(
+            f"The token was issued by {issuer!r}, but it is federated as {logins_key!r}: the "
+            "identity pool accepts a token only under its own issuer.",
+            f"Pass the provider that issued it (AuthProvider.oidc({issuer!r})), or a token "
+            f"issued by {logins_key}.",
+            name="IssuerMismatch",
+        )
 
 
 def token_skew(jwt: JWT) -> float:

@@ -192,10 +192,26 @@ def test_malformed_tokens(make_auth, user_pool_provider, token, error):
 
 
 def test_untrusted_provider_is_refused(make_auth, oidc_issuer):
-    token = oidc_issuer.token(sub="x")
+    token = oidc_issuer.token(sub="x", iss="https://accounts.google.com")
     with pytest.raises(NotAuthorizedError) as err:
         make_auth().federate_to_identity_pool(token, nbauth.AuthProvider.GOOGLE)
     assert err.value.name == "NotAuthorizedException"
+
+
+def test_a_token_federated_as_another_provider_names_the_issuer_not_the_expiry(
+    sb, make_auth, oidc_issuer
+):
+    """The real reason first: a token from one issuer presented as another is refused before
+    anything else (it was reported as "expired" when it was also close to its exp), and without
+    a call to the identity pool, which would refuse it anyway."""
+    sb.reset_calls()
+    token = oidc_issuer.token(sub="x", exp_in=2)  # inside the expiry skew, too
+    with pytest.raises(NotAuthorizedError) as err:
+        make_auth().federate_to_identity_pool(token, nbauth.AuthProvider.GOOGLE)
+    assert err.value.name == "IssuerMismatch"
+    assert oidc_issuer.issuer in err.value.message and "accounts.google.com" in err.value.message
+    assert "AuthProvider.oidc" in err.value.recovery_suggestion
+    assert sb.calls("GetId") == 0
 
 
 def test_expired_token_is_refused_without_a_network_call(sb, make_auth, oidc_issuer, oidc_key):
