@@ -2,7 +2,7 @@
 
 Runs every section offline against the local sandbox on 127.0.0.1, prints a
 table and writes ``benchmarks/results/latest.json``. See
-``benchmarks/README.md`` for what each figure means and the targets.
+``docs/benchmarks.md`` for what each figure means and the targets.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import bench_hardening
 import bench_import
 import bench_load_ext
 import bench_session
@@ -89,6 +90,7 @@ def run_sandbox_sections(skip_threads: bool, profile: bool) -> tuple[list[Row], 
                 rows += bench_threads.run(ctx)
             rows += bench_credential_process.run(ctx.sb)
             rows += bench_shared_refresh.run(ctx.sb)
+            rows += bench_hardening.run()
             profile_text = ""
             if profile:
                 import profile_hot

@@ -109,8 +109,10 @@ class BoundedAdapter(HTTPAdapter):
             raise _deadline_error(request, limits) from exc
         try:
             body = _read_body(response, deadline, limits, request)
-        finally:
-            response.close()
+        except BaseException:
+            response.close()  # a half-read connection is never reused
+            raise
+        response.raw.release_conn()  # read to the end: back to the pool (keep-alive, TLS reuse)
         response._content = body  # the documented way requests caches a body it has read
         response._content_consumed = True  # type: ignore[attr-defined]
         return response

@@ -178,3 +178,35 @@ def test_a_flooding_cognito_endpoint_is_cut_at_the_size_cap(server: ScriptedServ
     server.routes["/"] = flood_chunked
     error, _ = _timed(lambda: _cognito_identity(server).get_id(IdentityPoolId="us-east-1:x"))
     assert isinstance(error, errors.ResponseTooLargeError)
+
+
+def test_a_fully_read_answer_leaves_the_connection_in_the_pool() -> None:
+    """Bounded reads keep keep-alive (and so TLS session) reuse: one connection, three calls."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    ports: list[int] = []
+
+    class KeepAlive(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            ports.append(self.client_address[1])
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        session = new_session()
+        for _ in range(3):
+            assert json_request(session, "GET", f"http://127.0.0.1:{httpd.server_port}/", "x") == {}
+        assert len(ports) == 3 and len(set(ports)) == 1
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
