@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,7 @@ EXPECTED: dict[str, type[AuthError]] = {
     "reset": NetworkError,
     "stall": DeadlineExceededError,
     "drip": DeadlineExceededError,
+    "drip body": DeadlineExceededError,
     "429": TooManyRequestsError,
     "500": ServiceError,
     "503": ServiceError,
@@ -78,6 +80,36 @@ EXPECTED: dict[str, type[AuthError]] = {
 }
 
 _RESULTS: dict[tuple[str, str], str] = {}
+
+_HEAD_DRIP = (
+    "nbauth gap: the total deadline covers connect and the body, not the status line and "
+    "headers: a server dripping its headers 1 byte / 0.5 s keeps the call waiting until the "
+    "proxy hangs up (3 x the deadline here; ~100 s for a whole answer), as http.client reads "
+    "headers with the per-read timeout only"
+)
+_AWS_429 = (
+    "nbauth gap: a Cognito answer of HTTP 429 without an AWS error body (a proxy's or load "
+    "balancer's page) becomes a bare AuthError(name='429'), not a retryable "
+    "TooManyRequestsError (nbauth/aws/error_mapping.py maps by error code only)"
+)
+#: (row, mode) -> why the cell fails today because of code outside this suite.
+KNOWN_GAPS: dict[tuple[str, str], str] = {
+    **{(row, "drip"): _HEAD_DRIP for row in ROWS if row != "sign-in: device poll"},
+    ("federation", "429"): _AWS_429,
+    ("credential refresh", "429"): _AWS_429,
+    ("identity-id fetch", "429"): _AWS_429,
+}
+
+
+def _modes(row: str) -> list[Any]:
+    """The columns for ``row``, known gaps marked xfail (strict: a fix makes them fail)."""
+    return [
+        pytest.param(mode, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[(row, mode)]))
+        if (row, mode) in KNOWN_GAPS
+        else mode
+        for mode in COLUMNS
+    ]
+
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -130,6 +162,8 @@ def store(tmp_path: Path) -> FileStorage:
 
 def _fault(mode: str, row: str) -> Fault:
     fault = MODES[mode]
+    if mode.startswith("drip"):
+        fault = replace(fault, limit=3 * DEADLINE)
     if mode == "throttle" and row in IDP_ROWS:
         fault = Fault.http(429, b'{"error": "slow_down_please"}', "application/json")
     return fault
@@ -191,7 +225,7 @@ def _s3_works(sb: Any, auth: nbauth.Auth) -> None:
 # -- the cells -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", COLUMNS)
+@pytest.mark.parametrize("mode", _modes(ROWS[0]))
 def test_device_code_polling(mode, sb, proxy, make_auth, caplog):
     """A faulted poll is retried on the next interval; the approval then signs the user in."""
     row = ROWS[0]
@@ -214,7 +248,7 @@ def test_device_code_polling(mode, sb, proxy, make_auth, caplog):
     _record(row, mode, f"{reason} → retried ✓", seconds)
 
 
-@pytest.mark.parametrize("mode", COLUMNS)
+@pytest.mark.parametrize("mode", _modes(ROWS[1]))
 def test_code_exchange(mode, sb, proxy, make_auth):
     """The code exchange fails with a typed error (or retries); a new sign-in then works."""
     row = ROWS[1]
@@ -237,7 +271,7 @@ def test_code_exchange(mode, sb, proxy, make_auth):
     _record(row, mode, outcome, seconds)
 
 
-@pytest.mark.parametrize("mode", COLUMNS)
+@pytest.mark.parametrize("mode", _modes(ROWS[2]))
 def test_token_refresh(mode, sb, proxy, make_auth, store):
     """A refresh in the tokens' refresh window fails: the valid tokens and credentials keep
     serving, the refresh token stays stored, and the next retry succeeds once the IdP answers."""
@@ -279,7 +313,7 @@ def test_token_refresh(mode, sb, proxy, make_auth, store):
     _record(row, mode, f"{observed} · stale served ✓", seconds)
 
 
-@pytest.mark.parametrize("mode", COLUMNS)
+@pytest.mark.parametrize("mode", _modes(ROWS[3]))
 def test_first_federation(mode, sb, proxy, make_auth, store, new_user, user_pool_provider):
     """GetCredentialsForIdentity fails on the first federate: a typed error (or a retry), the
     identity id GetId gave is kept, and the next call succeeds with the same identity."""
@@ -306,7 +340,7 @@ def test_first_federation(mode, sb, proxy, make_auth, store, new_user, user_pool
     _record(row, mode, outcome, seconds)
 
 
-@pytest.mark.parametrize("mode", COLUMNS)
+@pytest.mark.parametrize("mode", _modes(ROWS[4]))
 def test_credential_refresh(mode, sb, proxy, make_auth, store, new_user, user_pool_provider):
     """GetCredentialsForIdentity fails in the stale window: the valid credentials keep serving
     (nbauth and an S3 client); past their real expiry a typed error, never expired
@@ -347,7 +381,7 @@ def test_credential_refresh(mode, sb, proxy, make_auth, store, new_user, user_po
     _record(row, mode, f"{observed} · stale served ✓", max(seconds, late_seconds))
 
 
-@pytest.mark.parametrize("mode", COLUMNS)
+@pytest.mark.parametrize("mode", _modes(ROWS[5]))
 def test_identity_id_fetch(mode, sb, proxy, make_auth, store):
     """GetId fails for a guest's first session: a typed error (or a retry), nothing half-stored,
     and the next call gets an identity and credentials."""

@@ -61,6 +61,7 @@ class Fault:
     interval: float = 0.5  # slow drip: seconds between bytes
     size: int = 64 * 1024 * 1024  # oversized: bytes of body
     times: int | None = None  # then back to pass; None = until changed
+    limit: float = 60.0  # drip: the proxy hangs up after this many seconds
     forward: bool = True  # reset/drip/truncated: mangle the upstream's answer, or a stand-in
 
     # -- the modes ------------------------------------------------------------------------
@@ -84,9 +85,11 @@ class Fault:
         return cls("stall")
 
     @classmethod
-    def drip(cls, interval: float = 0.5) -> Fault:
-        """The upstream's answer, one byte every ``interval`` seconds."""
-        return cls("drip", interval=interval)
+    def drip(cls, interval: float = 0.5, *, body_only: bool = False, limit: float = 60.0) -> Fault:
+        """The upstream's answer, one byte every ``interval`` seconds (from the status line, or
+        after headers sent at once with ``body_only``); the proxy hangs up after ``limit``
+        seconds (a client without a total deadline would otherwise wait for minutes)."""
+        return cls("drip_body" if body_only else "drip", interval=interval, limit=limit)
 
     @classmethod
     def http(cls, status: int, body: bytes | None = None, content_type: str = "") -> Fault:
@@ -131,6 +134,7 @@ MODES: dict[str, Fault] = {
     "reset": Fault.reset(),
     "stall": Fault.stall(),
     "drip": Fault.drip(),
+    "drip body": Fault.drip(body_only=True),
     "429": Fault.http(429),
     "500": Fault.http(500),
     "503": Fault.http(503),
@@ -323,8 +327,15 @@ class FaultProxy:
                 conn.sendall(response)
                 return
             head, _, body = response.partition(b"\r\n\r\n")
-            if kind == "drip":
-                for i in range(len(response)):
+            if kind in ("drip", "drip_body"):
+                start = 0
+                if kind == "drip_body":
+                    start = len(head) + 4
+                    conn.sendall(response[:start])
+                give_up = time.monotonic() + fault.limit
+                for i in range(start, len(response)):
+                    if time.monotonic() > give_up:
+                        return
                     conn.sendall(response[i : i + 1])
                     if release.wait(fault.interval):
                         conn.sendall(response[i + 1 :])
