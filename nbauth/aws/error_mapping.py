@@ -97,6 +97,8 @@ def map_aws_error(exc: BaseException, operation: str) -> errors.AuthError:
         message = str(err.get("Message") or "").strip()
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
         cls = _BY_CODE.get(code)
+        if cls is None and status == 429:  # a proxy's or load balancer's page, no AWS error body
+            cls = errors.TooManyRequestsError
         if cls is None:
             cls = errors.ServiceError if status >= 500 or not status else errors.AuthError
         recovery = _RECOVERY.get(code)

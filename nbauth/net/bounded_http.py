@@ -5,8 +5,10 @@ one byte every few seconds keeps a call alive forever, and a 64 MB answer is rea
 :class:`BoundedAdapter` mounted on a ``requests`` session closes both gaps for every request of
 that session:
 
-* **one deadline** for connect, send and the whole body (``Limits.total_seconds``); before each
-  read the socket's timeout is cut to what is left, so a stall or a slow drip ends at the
+* **one deadline** for connect, send, the status line and headers, and the whole body
+  (``Limits.total_seconds``): ``http.client`` reads headers line by line with the per-read
+  timeout, so while they are read a timer hangs up the socket at the deadline; before each body
+  read the socket's timeout is cut to what is left. A stall or a slow drip anywhere ends at the
   deadline with :class:`~nbauth.errors.DeadlineExceededError`;
 * **a size cap** on the body (``Limits.max_bytes``, decoded bytes: a gzip bomb is cut too), and
   an announced ``Content-Length`` above it is refused before reading:
@@ -30,12 +32,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from ..errors import DeadlineExceededError, NetworkError, ResponseTooLargeError
 
@@ -103,10 +109,17 @@ class BoundedAdapter(HTTPAdapter):
             read = min(read, timeout[1] or read)
         elif isinstance(timeout, (int, float)):
             connect, read = min(connect, timeout), min(read, timeout)
+        _current.deadline = deadline  # read by _DeadlineConnection in this thread
         try:
             response = super().send(request, stream=True, timeout=(connect, read), **kwargs)
         except (requests.ConnectTimeout, requests.ReadTimeout) as exc:
             raise _deadline_error(request, limits) from exc
+        except requests.RequestException as exc:
+            if time.monotonic() >= deadline:  # the timer hung up on dripping headers
+                raise _deadline_error(request, limits) from exc
+            raise
+        finally:
+            _current.deadline = None
         try:
             body = _read_body(response, deadline, limits, request)
         except BaseException:
@@ -116,6 +129,57 @@ class BoundedAdapter(HTTPAdapter):
         response._content = body  # the documented way requests caches a body it has read
         response._content_consumed = True  # type: ignore[attr-defined]
         return response
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        """requests' pool manager, whose connections keep the deadline while reading headers."""
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        """requests' proxy manager, with the same connections."""
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = _POOLS
+        return manager
+
+
+_current = threading.local()
+
+
+def _hang_up(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _DeadlineConnection(HTTPConnection):
+    """Reads the status line and headers under the request's deadline (a timer hangs up)."""
+
+    def getresponse(self) -> Any:
+        deadline = getattr(_current, "deadline", None)
+        sock = self.sock
+        if deadline is None or sock is None:
+            return super().getresponse()
+        timer = threading.Timer(max(0.0, deadline - time.monotonic()), _hang_up, (sock,))
+        timer.daemon = True
+        timer.start()
+        try:
+            return super().getresponse()
+        finally:
+            timer.cancel()
+
+
+class _DeadlineHTTPSConnection(_DeadlineConnection, HTTPSConnection):
+    """The https twin of :class:`_DeadlineConnection`."""
+
+
+class _DeadlinePool(HTTPConnectionPool):
+    ConnectionCls = _DeadlineConnection
+
+
+class _DeadlineHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
+
+
+_POOLS = {"http": _DeadlinePool, "https": _DeadlineHTTPSPool}
 
 
 def _read_body(response: requests.Response, deadline: float, limits: Limits, request: Any) -> bytes:

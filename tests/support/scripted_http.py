@@ -133,3 +133,10 @@ def redirect(target: str, status: str = "307 Temporary Redirect") -> Handler:
         send_raw(conn, status, {"Location": target, "Content-Length": "0"}, b"")
 
     return handle
+
+
+def drip_headers(conn: socket.socket, body: bytes) -> None:
+    """The status line and headers one byte every 0.3 s (http.client reads them line by line)."""
+    for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 200:
+        conn.sendall(bytes([byte]))
+        time.sleep(0.3)

@@ -25,6 +25,7 @@ from tests.support.scripted_http import (
     Handler,
     ScriptedServer,
     drip,
+    drip_headers,
     flood_chunked,
     gzip_bomb,
     json_answer,
@@ -67,7 +68,9 @@ def test_the_limits_default_to_30_s_and_1_mib_and_follow_the_environment(
 
 
 @pytest.mark.timeout(20)
-@pytest.mark.parametrize("handler", [stall, drip], ids=["stall", "slow-drip"])
+@pytest.mark.parametrize(
+    "handler", [stall, drip, drip_headers], ids=["stall", "slow-drip", "dripping-headers"]
+)
 def test_a_stalled_or_dripping_idp_ends_at_the_total_deadline(
     server: ScriptedServer, short_deadline: float, handler: Handler
 ) -> None:

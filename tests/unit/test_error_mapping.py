@@ -81,6 +81,15 @@ def test_unknown_code_with_4xx_is_a_plain_auth_error() -> None:
     _check_common(err, exc, "GetCredentialsForIdentity")
 
 
+def test_http_429_without_an_aws_error_code_is_retryable_throttling() -> None:
+    """A proxy's or load balancer's 429 page has no AWS error body: botocore names the error
+    after the status ("429"). It is throttling all the same: retry with backoff."""
+    exc = client_error("429", "<html>Too Many Requests</html>", 429)
+    err = map_aws_error(exc, "GetCredentialsForIdentity")
+    assert isinstance(err, errors.TooManyRequestsError) and err.retryable
+    assert "<html>" not in err.message
+
+
 @pytest.mark.parametrize("operation", ["GetId", "GetCredentialsForIdentity", "GetOpenIdToken"])
 def test_message_names_the_operation(operation: str) -> None:
     exc = client_error("NotAuthorizedException", "Invalid login token.", 400, operation)
