@@ -81,23 +81,15 @@ EXPECTED: dict[str, type[AuthError]] = {
 
 _RESULTS: dict[tuple[str, str], str] = {}
 
-_HEAD_DRIP = (
-    "nbauth gap: the total deadline covers connect and the body, not the status line and "
-    "headers: a server dripping its headers 1 byte / 0.5 s keeps the call waiting until the "
-    "proxy hangs up (3 x the deadline here; ~100 s for a whole answer), as http.client reads "
-    "headers with the per-read timeout only"
-)
-_AWS_429 = (
-    "nbauth gap: a Cognito answer of HTTP 429 without an AWS error body (a proxy's or load "
-    "balancer's page) becomes a bare AuthError(name='429'), not a retryable "
-    "TooManyRequestsError (nbauth/aws/error_mapping.py maps by error code only)"
+_AWS_GARBAGE = (
+    "nbauth gap: a Cognito answer of HTTP 200 with an HTML body (a captive portal, a proxy's "
+    "page) parses to an empty result in botocore and nbauth then raises a bare KeyError "
+    "('IdentityId' from GetId, 'Credentials' from GetCredentialsForIdentity; "
+    "nbauth/aws/identity_pool.py indexes the response) instead of a retryable ServiceError"
 )
 #: (row, mode) -> why the cell fails today because of code outside this suite.
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    **{(row, "drip"): _HEAD_DRIP for row in ROWS if row != "sign-in: device poll"},
-    ("federation", "429"): _AWS_429,
-    ("credential refresh", "429"): _AWS_429,
-    ("identity-id fetch", "429"): _AWS_429,
+    **{(row, "garbage"): _AWS_GARBAGE for row in ROWS[3:]},
 }
 
 
@@ -245,7 +237,7 @@ def test_device_code_polling(mode, sb, proxy, make_auth, caplog):
     retried = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
     assert retried, "the faulted poll should have been retried"
     reason = retried[0].split("(", 1)[1].split(")", 1)[0]
-    _record(row, mode, f"{reason} → retried ✓", seconds)
+    _record(row, mode, f"{reason} retried ✓", seconds)
 
 
 @pytest.mark.parametrize("mode", _modes(ROWS[1]))
@@ -286,7 +278,7 @@ def test_token_refresh(mode, sb, proxy, make_auth, store):
     assert tokens_status is not None
     clock.advance(tokens_status.refresh_at - clock() + 1)  # stale, still valid
     fault = _fault(mode, row)
-    if mode in ("reset", "truncated", "drip"):
+    if mode in ("reset", "truncated", "drip", "drip body"):
         # The sandbox IdP rotates refresh tokens: an answer lost after the IdP rotated the
         # token loses the session on any client. Mangle a stand-in answer instead.
         fault = fault.standalone()
@@ -310,7 +302,7 @@ def test_token_refresh(mode, sb, proxy, make_auth, store):
     refreshed = auth.fetch_auth_session()
     assert refreshed.tokens.id_token.to_string() != first.tokens.id_token.to_string()
     assert auth.status().tokens.failures == 0
-    _record(row, mode, f"{observed} · stale served ✓", seconds)
+    _record(row, mode, f"{observed} stale ✓", seconds)
 
 
 @pytest.mark.parametrize("mode", _modes(ROWS[3]))
@@ -378,7 +370,7 @@ def test_credential_refresh(mode, sb, proxy, make_auth, store, new_user, user_po
     assert recovered.credentials.expires_at > clock()
     assert recovered.identity_id == first.identity_id
     _s3_works(sb, auth)
-    _record(row, mode, f"{observed} · stale served ✓", max(seconds, late_seconds))
+    _record(row, mode, f"{observed} stale ✓", max(seconds, late_seconds))
 
 
 @pytest.mark.parametrize("mode", _modes(ROWS[5]))
@@ -408,14 +400,45 @@ def test_identity_id_fetch(mode, sb, proxy, make_auth, store):
 # -- the table -----------------------------------------------------------------------------
 
 
+_SHORT = {
+    "DeadlineExceededError": "Deadline",
+    "ResponseTooLargeError": "TooLarge",
+    "TooManyRequestsError": "TooMany",
+    "NetworkError": "Network",
+    "ServiceError": "Service",
+}
+
+
+def _short(outcome: str) -> str:
+    for long, short in _SHORT.items():
+        outcome = outcome.replace(long, short)
+    return outcome.replace("retried ✓", "↻✓").replace("stale ✓", "+stale✓")
+
+
 def render_table(results: dict[tuple[str, str], str]) -> str:
     """Rows = operations, columns = fault modes; a cell per observed outcome."""
     if not results:
         return "fault matrix: no cells ran"
-    width = max(len(r) for r in ROWS)
-    lines = [f"fault matrix (deadline {DEADLINE:g} s; cell = outcome, seconds the call took)"]
-    for mode in COLUMNS:
-        cells = [f"  {row:<{width}}  {results.get((row, mode), '—')}" for row in ROWS]
-        lines.append(f"[{mode}]")
-        lines.extend(cells)
+    cells = {
+        (row, mode): _short(results[(row, mode)])
+        if (row, mode) in results
+        else ("GAP (xfail)" if (row, mode) in KNOWN_GAPS else "—")
+        for row in ROWS
+        for mode in COLUMNS
+    }
+    first = max(len(r) for r in ROWS)
+    widths = {m: max(len(m), *(len(cells[(r, m)]) for r in ROWS)) for m in COLUMNS}
+    lines = [
+        f"Fault matrix (total deadline {DEADLINE:g} s). Cell: error the caller saw (or that the "
+        "refresh recorded), seconds the call took.",
+        "↻✓ retried transparently and signed in; +stale✓ valid tokens/credentials kept serving "
+        "(S3 call OK), records intact, recovered after the backoff; GAP: strict xfail, see "
+        "KNOWN_GAPS. Throttle on IdP rows = HTTP 429 with a JSON body.",
+        " | ".join(["operation".ljust(first), *(m.ljust(widths[m]) for m in COLUMNS)]),
+        "-+-".join(["-" * first, *("-" * widths[m] for m in COLUMNS)]),
+    ]
+    for row in ROWS:
+        lines.append(
+            " | ".join([row.ljust(first), *(cells[(row, m)].ljust(widths[m]) for m in COLUMNS)])
+        )
     return "\n".join(lines)
