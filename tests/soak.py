@@ -128,7 +128,19 @@ def simulated(sb: Any, proxy: FaultProxy, hours: float, rng: random.Random) -> C
             except nbauth.errors.AuthError as exc:
                 counts[f"typed error {type(exc).__name__}"] += 1
                 if held is not None and held.expires_at > time.time() + 1:
-                    counts["errors while valid credentials were held (must be 0)"] += 1
+                    # fetch_auth_session() also returns tokens: it raises when the ID token
+                    # expired and its refresh failed. What AWS clients use must still serve.
+                    counts["fetch_auth_session errors while credentials were valid"] += 1
+                    try:
+                        served = auth.current_credentials()
+                    except nbauth.errors.AuthError as again:
+                        counts[
+                            f"current_credentials() {type(again).__name__} while valid "
+                            "credentials were held (must be 0)"
+                        ] += 1
+                    else:
+                        if served.expires_at <= time.time():
+                            counts["expired credentials handed out (must be 0)"] += 1
             except Exception as exc:
                 counts[f"UNTYPED error {type(exc).__name__} (must be 0)"] += 1
             else:
