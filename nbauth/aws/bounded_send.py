@@ -17,15 +17,18 @@ Only nbauth's clients (Cognito identity pools and user pools) are bound; the cli
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import threading
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
 
-from ..errors import AuthError, NetworkError
+from ..errors import AuthError, NetworkError, ServiceError
 from ..net.bounded_http import mount_bounded
 
 __all__ = ["bound_client"]
@@ -58,7 +61,16 @@ class _BodyStream:
         return body
 
 
-def _send(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
+def _is_json_object(body: bytes) -> bool:
+    try:
+        return isinstance(json.loads(body or b"{}"), dict)
+    except ValueError:
+        return False
+
+
+def _send(
+    request: AWSPreparedRequest, *, json_protocol: bool = False, **kwargs: Any
+) -> AWSResponse:
     prepared = requests.PreparedRequest()
     prepared.method = request.method
     prepared.url = request.url
@@ -77,6 +89,16 @@ def _send(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
             f"({type(exc).__name__}).",
             underlying=exc,
         ) from None
+    if (
+        json_protocol
+        and 200 <= response.status_code < 300
+        and not _is_json_object(response.content)
+    ):
+        # botocore reads such a body as an empty result: fail here, where it is still clear
+        raise ServiceError(
+            f"{urlsplit(str(request.url)).netloc} answered HTTP {response.status_code} with a "
+            "body that is not the service's JSON (a proxy's or captive portal's page?)."
+        )
     raw = _BodyStream(response.content)
     headers = HTTPHeaders()
     for name, value in response.headers.items():
@@ -85,6 +107,12 @@ def _send(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
 
 
 def bound_client(client: Any) -> Any:
-    """Send every request of botocore ``client`` through the bounded transport; returns it."""
-    client.meta.events.register_first("before-send", _send, unique_id="nbauth-bounded-send")
+    """Send every request of botocore ``client`` through the bounded transport; returns it.
+
+    For a JSON-protocol service (Cognito's), a 2xx answer that is not a JSON object is a
+    :class:`~nbauth.errors.ServiceError` (botocore would parse it as an empty result).
+    """
+    json_protocol = client.meta.service_model.protocol == "json"
+    send = functools.partial(_send, json_protocol=json_protocol)
+    client.meta.events.register_first("before-send", send, unique_id="nbauth-bounded-send")
     return client

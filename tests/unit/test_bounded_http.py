@@ -30,6 +30,7 @@ from tests.support.scripted_http import (
     gzip_bomb,
     json_answer,
     redirect,
+    send_raw,
     stall,
     truncated,
 )
@@ -213,3 +214,21 @@ def test_a_fully_read_answer_leaves_the_connection_in_the_pool() -> None:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_a_cognito_200_that_is_not_json_is_a_retryable_service_error(
+    server: ScriptedServer,
+) -> None:
+    """botocore parses an HTML 200 (a captive portal, a proxy's page) as an empty result, and
+    nbauth then failed with a bare KeyError('IdentityId')."""
+
+    def portal(conn: socket.socket, body: bytes) -> None:
+        page = b"<html><body>Please log in to the Wi-Fi</body></html>"
+        send_raw(
+            conn, "200 OK", {"Content-Type": "text/html", "Content-Length": str(len(page))}, page
+        )
+
+    server.routes["/"] = portal
+    error, _ = _timed(lambda: _cognito_identity(server).get_id(IdentityPoolId="us-east-1:x"))
+    assert isinstance(error, errors.ServiceError) and error.retryable
+    assert "not the service's JSON" in error.message
