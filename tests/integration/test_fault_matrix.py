@@ -81,16 +81,8 @@ EXPECTED: dict[str, type[AuthError]] = {
 
 _RESULTS: dict[tuple[str, str], str] = {}
 
-_AWS_GARBAGE = (
-    "nbauth gap: a Cognito answer of HTTP 200 with an HTML body (a captive portal, a proxy's "
-    "page) parses to an empty result in botocore and nbauth then raises a bare KeyError "
-    "('IdentityId' from GetId, 'Credentials' from GetCredentialsForIdentity; "
-    "nbauth/aws/identity_pool.py indexes the response) instead of a retryable ServiceError"
-)
 #: (row, mode) -> why the cell fails today because of code outside this suite.
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    **{(row, "garbage"): _AWS_GARBAGE for row in ROWS[3:]},
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 def _modes(row: str) -> list[Any]:
