@@ -23,7 +23,61 @@ from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from .. import errors
 
-__all__ = ["map_aws_error"]
+__all__ = [
+    "IDENTITY_POOL_OPERATIONS",
+    "USER_POOL_OPERATIONS",
+    "aws_operation",
+    "aws_service",
+    "aws_situation",
+    "map_aws_error",
+]
+
+#: Cognito identity pools' operations (``cognito-identity``).
+IDENTITY_POOL_OPERATIONS = frozenset(
+    {
+        "GetId",
+        "GetCredentialsForIdentity",
+        "GetOpenIdToken",
+        "GetOpenIdTokenForDeveloperIdentity",
+        "UnlinkIdentity",
+        "DescribeIdentity",
+    }
+)
+
+#: Cognito user pools' operations a signed-in (or signing-in) person calls (``cognito-idp``).
+USER_POOL_OPERATIONS = frozenset(
+    {
+        "InitiateAuth",
+        "RespondToAuthChallenge",
+        "SignUp",
+        "ConfirmSignUp",
+        "ResendConfirmationCode",
+        "ForgotPassword",
+        "ConfirmForgotPassword",
+        "ChangePassword",
+        "GetUser",
+        "GlobalSignOut",
+        "RevokeToken",
+        "AssociateSoftwareToken",
+        "VerifySoftwareToken",
+        "SetUserMFAPreference",
+        "UpdateUserAttributes",
+        "DeleteUserAttributes",
+        "VerifyUserAttribute",
+        "GetUserAttributeVerificationCode",
+        "DeleteUser",
+        "ConfirmDevice",
+        "ForgetDevice",
+        "GetDevice",
+        "ListDevices",
+        "UpdateDeviceStatus",
+        "GetTokensFromRefreshToken",
+        "StartWebAuthnRegistration",
+        "CompleteWebAuthnRegistration",
+        "ListWebAuthnCredentials",
+        "DeleteWebAuthnCredential",
+    }
+)
 
 _BY_CODE: dict[str, type[errors.AuthError]] = {
     "NotAuthorizedException": errors.NotAuthorizedError,
@@ -78,6 +132,9 @@ _REFINED: dict[str, tuple[tuple[re.Pattern[str], type[errors.AuthError]], ...]] 
     ),
 }
 
+# Recovery suggestions by code, for every service; the user pools' own (below) come first for
+# their operations: one code can mean different things to each (NotAuthorizedException is a
+# wrong password to InitiateAuth, an untrusted token to GetId).
 _RECOVERY = {
     "ValidationException": "Check identity_pool_id (it looks like 'us-east-1:<uuid>') and the "
     "identity id.",
@@ -85,6 +142,95 @@ _RECOVERY = {
     "identity was deleted, nbauth gets a new one on the next call.",
     "ExternalServiceException": "The identity provider behind the pool failed; try again shortly.",
 }
+
+
+_USER_POOL_RECOVERY = {
+    "NotAuthorizedException": "Check the username and password and try again (passwords are "
+    "case-sensitive); reset the password if you have forgotten it.",
+    "TooManyFailedAttemptsException": "Wait a few minutes before trying again.",
+    "ResourceNotFoundException": "Check auth.user_pool_id, auth.user_pool_client_id and "
+    "auth.aws_region in the configuration.",
+    "InvalidParameterException": "Check the values entered; the app client may not allow this "
+    "sign-in method (see the message).",
+    "UserNotFoundException": "Check the username, or sign up first.",
+    "LimitExceededException": "Too many attempts for now; wait a few minutes and try again.",
+    "TooManyRequestsException": "Wait a moment and try again.",
+}
+
+_IDENTITY_POOL_RECOVERY = {
+    "NotAuthorizedException": "Sign in again to get a fresh token, and check that the identity "
+    "pool trusts this provider.",
+}
+
+
+# Situations Cognito tells apart only by its fixed message, under one code and class; a view
+# words them differently (the class and its handling stay the same).
+_SITUATIONS: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
+    (
+        "NotAuthorizedException",
+        re.compile(r"^Password attempts exceeded", re.I),
+        "attempts_exceeded",
+        "Too many wrong passwords: wait a few minutes before trying again, or reset the password.",
+    ),
+    (
+        "NotAuthorizedException",
+        re.compile(r"^User is disabled", re.I),
+        "user_disabled",
+        "The account is disabled; ask the user pool's administrator to enable it.",
+    ),
+    (
+        "NotAuthorizedException",
+        re.compile(r"^Unauthenticated access is not supported", re.I),
+        "guest_disabled",
+        "Sign in first, or turn on guest access in the identity pool.",
+    ),
+)
+
+
+def _situation(code: str, message: str) -> tuple[str, str] | None:
+    for known_code, pattern, key, recovery in _SITUATIONS:
+        if code == known_code and pattern.search(message):
+            return key, recovery
+    return None
+
+
+def aws_situation(error: BaseException) -> str | None:
+    """A finer key (``"attempts_exceeded"``, ``"user_disabled"``, ``"guest_disabled"``) for an
+    AWS answer whose code covers several situations, else ``None``."""
+    underlying = getattr(error, "underlying", None)
+    if not isinstance(underlying, ClientError):
+        return None
+    err = underlying.response.get("Error", {})
+    found = _situation(str(err.get("Code") or ""), str(err.get("Message") or "").strip())
+    return found[0] if found else None
+
+
+def aws_service(operation: str | None) -> str | None:
+    """``"user_pool"`` or ``"identity_pool"`` for a Cognito operation name, else ``None``."""
+    if operation in USER_POOL_OPERATIONS:
+        return "user_pool"
+    if operation in IDENTITY_POOL_OPERATIONS:
+        return "identity_pool"
+    return None
+
+
+def aws_operation(error: BaseException) -> str | None:
+    """The AWS operation (``"InitiateAuth"``) whose answer ``error`` maps, when it is one."""
+    underlying = getattr(error, "underlying", None)
+    if isinstance(underlying, ClientError):
+        return str(underlying.operation_name or "") or None
+    return None
+
+
+def _recovery(code: str, operation: str) -> str | None:
+    service = aws_service(operation)
+    if service == "user_pool" and code in _USER_POOL_RECOVERY:
+        return _USER_POOL_RECOVERY[code]
+    if service == "identity_pool" and code in _IDENTITY_POOL_RECOVERY:
+        return _IDENTITY_POOL_RECOVERY[code]
+    if code == "NotAuthorizedException":  # an unknown operation: neither service's words
+        return "Sign in again; if it keeps failing, see the message."
+    return _RECOVERY.get(code)
 
 
 def map_aws_error(exc: BaseException, operation: str) -> errors.AuthError:
@@ -101,7 +247,8 @@ def map_aws_error(exc: BaseException, operation: str) -> errors.AuthError:
             cls = errors.TooManyRequestsError
         if cls is None:
             cls = errors.ServiceError if status >= 500 or not status else errors.AuthError
-        recovery = _RECOVERY.get(code)
+        situation = _situation(code, message)
+        recovery = situation[1] if situation else _recovery(code, operation)
         refined = _refine(code, message)
         if refined is not None:
             cls, recovery = refined, None  # the subclass's own recovery suggestion

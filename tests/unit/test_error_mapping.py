@@ -184,3 +184,70 @@ def test_auth_errors_pass_through() -> None:
 )
 def test_only_throttling_5xx_and_network_are_retryable(cls: type, retryable: bool) -> None:
     assert cls("x").retryable is retryable
+
+
+# -- the recovery suggestion depends on the service that answered ---------------------------
+
+
+@pytest.mark.parametrize("operation", ["InitiateAuth", "RespondToAuthChallenge"])
+def test_wrong_password_does_not_advise_the_identity_pools_trust(operation: str) -> None:
+    """Regression (issue 12): a user pool's NotAuthorizedException (wrong password) got the
+    identity pool's advice "check that the identity pool trusts this provider"."""
+    exc = client_error("NotAuthorizedException", "Incorrect username or password.", 400, operation)
+
+    err = map_aws_error(exc, operation)
+
+    assert type(err) is errors.NotAuthorizedError
+    assert "trust" not in err.recovery_suggestion
+    assert "identity pool" not in err.recovery_suggestion
+    assert "password" in err.recovery_suggestion
+
+
+def test_identity_pools_not_authorized_keeps_the_trust_advice() -> None:
+    exc = client_error("NotAuthorizedException", "Invalid login token. Issuer mismatch.", 400)
+    err = map_aws_error(exc, "GetId")
+    assert "trusts this provider" in err.recovery_suggestion
+
+
+def test_user_pools_resource_not_found_names_the_user_pool_keys() -> None:
+    exc = client_error("ResourceNotFoundException", "User pool client x does not exist.", 400)
+    err = map_aws_error(exc, "InitiateAuth")
+    assert "user_pool_client_id" in err.recovery_suggestion
+    assert "identity_pool_id" not in err.recovery_suggestion
+
+
+@pytest.mark.parametrize(
+    ("message", "operation", "situation", "advice"),
+    [
+        ("Password attempts exceeded", "InitiateAuth", "attempts_exceeded", "wait a few minutes"),
+        ("User is disabled.", "InitiateAuth", "user_disabled", "administrator"),
+        (
+            "Unauthenticated access is not supported for this identity pool.",
+            "GetId",
+            "guest_disabled",
+            "guest access",
+        ),
+    ],
+)
+def test_situations_told_apart_by_message(
+    message: str, operation: str, situation: str, advice: str
+) -> None:
+    from nbauth.aws.error_mapping import aws_situation
+
+    err = map_aws_error(client_error("NotAuthorizedException", message, 400, operation), operation)
+    assert type(err) is errors.NotAuthorizedError
+    assert aws_situation(err) == situation
+    assert advice in err.recovery_suggestion
+
+
+def test_service_of_an_operation() -> None:
+    from nbauth.aws.error_mapping import aws_operation, aws_service
+
+    assert aws_service("InitiateAuth") == "user_pool"
+    assert aws_service("GetCredentialsForIdentity") == "identity_pool"
+    assert aws_service("Unknown") is None and aws_service(None) is None
+    err = map_aws_error(
+        client_error("NotAuthorizedException", "x", 400, "GetOpenIdToken"), "GetOpenIdToken"
+    )
+    assert aws_operation(err) == "GetOpenIdToken"
+    assert aws_operation(errors.NetworkError("offline")) is None
