@@ -64,6 +64,8 @@ class OIDCProviderConfig:
     client_secret: str | None = field(default=None, repr=False)
     scopes: tuple[str, ...] = ("openid", "offline_access", "email", "profile")
     logins_key: str | None = None
+    #: The name people see in the provider picker ("Corporate SSO"); ``None``: from ``name``.
+    display_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,27 @@ def _oauth(auth: Mapping[str, Any]) -> OAuthConfig | None:
     )
 
 
+_OIDC_PROVIDER_KEYS = (
+    "issuer",
+    "client_id",
+    "client_secret",
+    "scopes",
+    "logins_key",
+    "display_name",
+)
+
+
+def _display_name(spec: Mapping[str, Any], path: str) -> str | None:
+    value = _str(
+        spec,
+        "display_name",
+        path,
+        re.compile(r"^(?=.*\S)[^\x00-\x1f\x7f]{1,64}$"),
+        "a name of 1 to 64 printable characters",
+    )
+    return value.strip() if value is not None else None
+
+
 def _oidc_providers(nb: Mapping[str, Any]) -> dict[str, OIDCProviderConfig]:
     providers = _section(nb, "oidc_providers", "nbauth.")
     result = {}
@@ -240,11 +263,11 @@ def _oidc_providers(nb: Mapping[str, Any]) -> dict[str, OIDCProviderConfig]:
         path = f"nbauth.oidc_providers.{name}"
         if not isinstance(spec, Mapping):
             raise _fail(path, "an object with issuer and client_id", spec)
-        unknown = set(spec) - {"issuer", "client_id", "client_secret", "scopes", "logins_key"}
+        unknown = set(spec) - set(_OIDC_PROVIDER_KEYS)
         if unknown:
             raise _fail(
                 f"{path}.{sorted(unknown)[0]}",
-                "no such key (issuer, client_id, client_secret, scopes, logins_key)",
+                f"no such key ({', '.join(_OIDC_PROVIDER_KEYS)})",
                 sorted(unknown)[0],
             )
         issuer = _str(spec, "issuer", path, re.compile(r"^https?://[^\s/]+"), "an https:// URL")
@@ -264,6 +287,7 @@ def _oidc_providers(nb: Mapping[str, Any]) -> dict[str, OIDCProviderConfig]:
             client_secret=_str(spec, "client_secret", path),
             scopes=_str_list(spec, "scopes", path, OIDCProviderConfig.scopes),
             logins_key=_str(spec, "logins_key", path),
+            display_name=_display_name(spec, path),
         )
     return result
 

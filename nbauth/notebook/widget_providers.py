@@ -6,32 +6,64 @@ Example::
     >>> config = load_config({"nbauth": {"oidc_providers": {
     ...     "corp": {"issuer": "https://idp.example.com", "client_id": "abc"}}}})
     >>> [o.label for o in provider_options(config)]
-    ['corp']
+    ['Corp']
+
+Labels are what a person reads: an OIDC provider's ``display_name`` from the configuration, else
+its name with capitalised words ("corp-sso" → "Corp Sso"); Cognito managed login's providers by
+their brand names ("Google", "Sign in with Apple"; SAML and OIDC providers as configured); the
+user pool "Username and password".
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from ..errors import ConfigurationError, InvalidParameterError
 
-__all__ = ["USER_POOL_LABEL", "ProviderOption", "provider_options"]
+__all__ = [
+    "USER_POOL_LABEL",
+    "ProviderOption",
+    "provider_label",
+    "provider_options",
+    "readable_name",
+]
 
 #: The picker's label for the Cognito user pool (username + password).
-USER_POOL_LABEL = "Cognito user pool"
+USER_POOL_LABEL = "Username and password"
 
-_SOCIAL_LABELS = {
-    "google": "Google",
-    "facebook": "Facebook",
-    "amazon": "Amazon",
-    "loginwithamazon": "Amazon",
-    "login_with_amazon": "Amazon",
-    "apple": "Apple",
-    "signinwithapple": "Apple",
-    "sign_in_with_apple": "Apple",
-    "cognito": "Cognito",
+# Cognito managed login's providers (auth.oauth.identity_providers, as Amplify spells them):
+# (the brand's name for signing in with it, a short name the widget's providers= accepts).
+_SOCIAL: dict[str, tuple[str, str]] = {
+    "google": ("Google", "google"),
+    "facebook": ("Facebook", "facebook"),
+    "amazon": ("Login with Amazon", "amazon"),
+    "loginwithamazon": ("Login with Amazon", "amazon"),
+    "login_with_amazon": ("Login with Amazon", "amazon"),
+    "apple": ("Sign in with Apple", "apple"),
+    "signinwithapple": ("Sign in with Apple", "apple"),
+    "sign_in_with_apple": ("Sign in with Apple", "apple"),
+    "cognito": ("Username and password (sign-in page)", "cognito"),
 }
+
+
+def readable_name(name: str) -> str:
+    """``name`` with capitalised words: "corp-sso" → "Corp Sso"; a word that already has a
+    capital ("GitHub") is kept as written."""
+    words = [w for w in re.split(r"[\s_\-.]+", name) if w]
+    return " ".join(w if w != w.lower() else w.capitalize() for w in words) or name
+
+
+def provider_label(config: Any, kind: str, name: str | None) -> str:
+    """The label a person reads for one provider of ``config`` (see the module's docstring)."""
+    if kind == "user_pool" or name is None:
+        return USER_POOL_LABEL
+    if kind == "oidc":
+        provider = config.oidc_providers.get(name)
+        display = getattr(provider, "display_name", None)
+        return str(display) if display else readable_name(name)
+    return _SOCIAL.get(name.lower(), (name, ""))[0]  # SAML/OIDC: the name configured
 
 
 class ProviderOption(NamedTuple):
@@ -51,7 +83,7 @@ class ProviderOption(NamedTuple):
         key = wanted.strip().lower()
         names = {self.label.lower()}
         if self.name:
-            names |= {self.name.lower(), _SOCIAL_LABELS.get(self.name.lower(), "").lower()}
+            names |= {self.name.lower(), _SOCIAL.get(self.name.lower(), ("", ""))[1]}
         if self.kind == "user_pool":
             names |= {"user_pool", "userpool", "user pool", "cognito"}
         return key in names - {""}
@@ -71,13 +103,13 @@ def provider_options(config: Any, providers: Iterable[str] | None = None) -> lis
     if config.default_provider in oidc:
         oidc.remove(config.default_provider)
         oidc.insert(0, config.default_provider)
-    options = [ProviderOption("oidc", name, name) for name in oidc]
+    options = [ProviderOption("oidc", name, provider_label(config, "oidc", name)) for name in oidc]
     if config.user_pool_id and config.user_pool_client_id:
         options.append(ProviderOption("user_pool", None, USER_POOL_LABEL))
     if config.oauth is not None:
         for idp in config.oauth.identity_providers:
-            label = _SOCIAL_LABELS.get(idp.lower(), idp)
-            options.append(ProviderOption("managed_login", idp, f"{label} (Cognito managed login)"))
+            label = provider_label(config, "managed_login", idp)
+            options.append(ProviderOption("managed_login", idp, label))
     if not options:
         raise ConfigurationError(
             "Nothing to sign in to: no OIDC provider, user pool or Cognito managed login is "
