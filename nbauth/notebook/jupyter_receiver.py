@@ -51,6 +51,7 @@ from ..oidc.redirect_state import WRONG_STATE_MESSAGE, state_matches
 from .callback_drop_box import CALLBACK_DIR_ENV, CALLBACK_PATH, CallbackDropBox, read_json
 
 __all__ = [
+    "AVAILABLE_CACHE_SECONDS",
     "JUPYTER_URL_ENV",
     "POLL_SECONDS",
     "REJECTED",
@@ -58,6 +59,7 @@ __all__ = [
     "first_jupyter_callback_uri",
     "jupyter_receiver",
     "jupyter_redirect_uri",
+    "server_callback_available",
 ]
 
 #: Set by an administrator (or a cell): the browser-facing URL of the Jupyter server.
@@ -187,6 +189,66 @@ def first_jupyter_callback_uri(uris: tuple[str, ...]) -> str | None:
         if urlsplit(uri).path.rstrip("/").endswith("/" + CALLBACK_PATH):
             return uri
     return None
+
+
+# -- is mode="jupyter" available? ---------------------------------------------------------------
+
+#: How long :func:`server_callback_available`'s answer is reused (a widget asks on every render).
+AVAILABLE_CACHE_SECONDS = 5.0
+_available: tuple[float, str | None, bool] | None = (
+    None  # (when, $NBAUTH_JUPYTER_CALLBACK_DIR, answer)
+)
+
+
+def server_callback_available(timeout: float = 1.0) -> bool:
+    """Whether ``mode="jupyter"`` can work for this kernel: the Jupyter server that started it
+    loaded the nbauth server extension, and a redirect URI can be resolved.
+
+    The check is local and needs no HTTP: the extension, when the server loads it, creates the
+    drop box directory and exports ``$NBAUTH_JUPYTER_CALLBACK_DIR``, which only kernels started
+    by that server inherit; so the variable naming an existing, writable directory means this
+    kernel's own server serves ``nbauth/callback``. The redirect URI's rules (the module's
+    docstring: ``$NBAUTH_JUPYTER_URL``, the hub's variables, the ``server.json`` the extension
+    wrote, the server's ``jpserver-<pid>.json``) must resolve too. A request to the server would
+    prove no more (from a hub's kernel the browser-facing URL is often unreachable) and could
+    hang. The files are read in a helper thread given ``timeout`` seconds (a stalled network
+    home directory answers ``False``); the answer is kept for :data:`AVAILABLE_CACHE_SECONDS`.
+
+    Example::
+
+        if server_callback_available():
+            handle = auth.sign_in_with_redirect(mode="jupyter")
+    """
+    global _available
+    directory = os.environ.get(CALLBACK_DIR_ENV) or None
+    now = time.monotonic()
+    cached = _available
+    if cached is not None and cached[1] == directory and now - cached[0] < AVAILABLE_CACHE_SECONDS:
+        return cached[2]
+    answer = [False]
+
+    def check() -> None:
+        answer[0] = _callback_ready(directory)
+
+    worker = threading.Thread(target=check, name="nbauth-jupyter-check", daemon=True)
+    worker.start()
+    worker.join(max(0.0, timeout))
+    result = answer[0] and not worker.is_alive()
+    _available = (now, directory, result)
+    return result
+
+
+def _callback_ready(directory: str | None) -> bool:
+    if not directory:
+        return False
+    path = Path(directory)
+    try:
+        if not path.is_dir() or not os.access(path, os.W_OK | os.X_OK):
+            return False
+        jupyter_redirect_uri()
+    except (OSError, InvalidParameterError):
+        return False
+    return True
 
 
 # -- the redirect URI ----------------------------------------------------------------------------
