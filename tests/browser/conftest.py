@@ -1,13 +1,19 @@
-"""Fixtures for tests against a real JupyterLab (and, for most, a real browser).
+"""Fixtures for tests against a real JupyterLab or Notebook 7 (and, for most, a real browser).
 
 * ``jupyter_lab`` (session): ``python -m jupyter lab`` on 127.0.0.1 with a random port and
   token, its config/data/runtime directories in a temp dir, serving a temp copy of
-  ``notebooks/``. The nbauth server extension is enabled by the repository's own
-  ``jupyter-config/`` directory (``$JUPYTER_CONFIG_PATH``) — the same file a wheel installs into
-  ``<prefix>/etc/jupyter`` (editable installs don't install data files).
+  ``notebooks/``. ``jupyter_notebook`` (session): the same for ``python -m jupyter notebook``
+  (Notebook 7). ``jupyter`` (session, parametrised): each, so a test that takes it runs in
+  both front-ends; each server starts once per session and is shared. Both start with "Save
+  Widget State Automatically" on (``saveState``, a user-settings file) and expose
+  ``window.jupyterapp`` (the tests switch the theme with JupyterLab's own command). The
+  nbauth server extension is enabled by the repository's own ``jupyter-config/`` directory
+  (``$JUPYTER_CONFIG_PATH``) — the same file a wheel installs into ``<prefix>/etc/jupyter``
+  (editable installs don't install data files).
 * ``browser`` (session): Debian's Chromium (``/usr/bin/chromium``) driven by Playwright; no
   browser download. Playwright gives every launch a fresh temporary profile.
-* ``lab_context``: a browser context already signed in to JupyterLab (token cookie).
+* ``lab_context``: a browser context already signed in to JupyterLab (token cookie);
+  ``jupyter_context``: the same for whichever front-end ``jupyter`` is.
 
 Missing Chromium, Playwright or JupyterLab fails these tests when ``CI=true`` (CI must have
 them: ``.ci/run`` installs them) and skips them elsewhere with the reason.
@@ -70,23 +76,37 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _write_settings(config_dir: Path, plugin: str, values: dict[str, Any]) -> None:
+    """A user-settings file, as the Settings editor writes it (``<config>/lab/user-settings/
+    <package>/<plugin>.jupyterlab-settings``); JupyterLab 4 and Notebook 7 both read it."""
+    package, name = plugin.split(":")
+    path = config_dir / "lab" / "user-settings" / package
+    path.mkdir(parents=True, exist_ok=True)
+    (path / f"{name}.jupyterlab-settings").write_text(json.dumps(values))
+
+
 def _lab_settings(config_dir: Path) -> None:
     """No "Would you like to get notified about official Jupyter news?" toast over the page,
-    and no update checks (the network is closed anyway)."""
-    path = config_dir / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-    path.mkdir(parents=True)
-    (path / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    no update checks (the network is closed anyway), and "Save Widget State Automatically" on:
+    the setting that writes every synced widget trait into the saved notebook (issue 12: the
+    widget must keep its secrets out of it even then)."""
+    _write_settings(
+        config_dir,
+        "@jupyterlab/apputils-extension:notification",
+        {"fetchNews": "false", "checkForUpdates": False},
     )
+    _write_settings(config_dir, WIDGET_MANAGER, {"saveState": True})
 
 
-@pytest.fixture(scope="session")
-def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
-    try:
-        import jupyterlab  # noqa: F401
-    except ImportError:
-        unavailable("JupyterLab is not installed")
-    base = tmp_path_factory.mktemp("jupyter")
+#: The widget manager's plugin, whose ``saveState`` is "Save Widget State Automatically".
+WIDGET_MANAGER = "@jupyter-widgets/jupyterlab-manager:plugin"
+FRONT_ENDS = ("lab", "notebook")
+
+
+@contextlib.contextmanager
+def _running_jupyter(kind: str, base: Path) -> Iterator[JupyterLab]:
+    """``python -m jupyter lab`` or ``python -m jupyter notebook`` (Notebook 7), each with its
+    own config/data/runtime directories under ``base`` and a temp copy of ``notebooks/``."""
     dirs = {name: base / name for name in ("config", "data", "runtime", "root")}
     for path in dirs.values():
         path.mkdir(mode=0o700)
@@ -109,12 +129,13 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab
         AWS_EC2_METADATA_DISABLED="true",
     )
     port, token = _free_port(), secrets.token_urlsafe(24)
-    log_path = base / "jupyterlab.log"
+    log_path = base / f"jupyter-{kind}.log"
+    app = "LabApp" if kind == "lab" else "JupyterNotebookApp"
     command = [
         sys.executable,
         "-m",
         "jupyter",
-        "lab",
+        kind,
         "--no-browser",
         "--allow-root",  # CI runs as root
         "--ServerApp.ip=127.0.0.1",
@@ -123,8 +144,11 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab
         f"--IdentityProvider.token={token}",  # ServerApp.token is its deprecated alias
         f"--ServerApp.root_dir={dirs['root']}",
         "--ServerApp.open_browser=False",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        # window.jupyterapp: the tests switch the theme with JupyterLab's own command.
+        f"--{app}.expose_app_in_browser=True",
     ]
+    if kind == "lab":
+        command.append("--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate")
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command,
@@ -142,18 +166,20 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab
         runtime_dir=dirs["runtime"],
         log_path=log_path,
         process=process,
+        kind=kind,
+        config_dir=dirs["config"],
     )
     deadline = time.monotonic() + LAB_START_TIMEOUT
     while True:
         if process.poll() is not None:
-            pytest.fail(f"JupyterLab exited with {process.returncode}:\n{lab.log_tail()}")
+            pytest.fail(f"jupyter {kind} exited with {process.returncode}:\n{lab.log_tail()}")
         try:
             lab.api("api/status", timeout=2)
             break
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             if time.monotonic() > deadline:
                 _stop(process)
-                pytest.fail(f"JupyterLab did not start in {LAB_START_TIMEOUT:.0f} s:\n"
+                pytest.fail(f"jupyter {kind} did not start in {LAB_START_TIMEOUT:.0f} s:\n"
                             f"{lab.log_tail()}")  # fmt: skip
             time.sleep(0.25)
     try:
@@ -162,6 +188,35 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab
         with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
             lab.api("api/shutdown", method="POST", timeout=5)  # shuts its kernels down too
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
+    try:
+        import jupyterlab  # noqa: F401
+    except ImportError:
+        unavailable("JupyterLab is not installed")
+    with _running_jupyter("lab", tmp_path_factory.mktemp("jupyter")) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="session")
+def jupyter_notebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
+    """Notebook 7 (``jupyter notebook``): JupyterLab's components in a one-document shell,
+    with its own URLs (``/tree``, ``/notebooks/<path>``)."""
+    try:
+        import notebook  # noqa: F401
+    except ImportError:
+        unavailable("Notebook 7 is not installed")
+    with _running_jupyter("notebook", tmp_path_factory.mktemp("notebook7")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session", params=FRONT_ENDS)
+def jupyter(request: pytest.FixtureRequest) -> JupyterLab:
+    """Each test that takes this runs in JupyterLab 4 and in Notebook 7 (one server per
+    front-end per session, shared by the tests)."""
+    return request.getfixturevalue("jupyter_lab" if request.param == "lab" else "jupyter_notebook")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -211,6 +266,24 @@ def lab_context(
     context.set_default_timeout(30_000)
     page = context.new_page()
     page.goto(f"{jupyter_lab.url}lab?token={jupyter_lab.token}")  # sets the login cookie
+    try:
+        yield context
+    finally:
+        report = getattr(request.node, "report_call", None)
+        if report is None or report.failed:
+            save_pages(context.pages, ARTIFACTS / request.node.name)
+        context.close()
+
+
+@pytest.fixture
+def jupyter_context(
+    browser: Any, jupyter: JupyterLab, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    """As ``lab_context``, for whichever front-end ``jupyter`` is (JupyterLab or Notebook 7)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    page.goto(f"{jupyter.url}{jupyter.home}?token={jupyter.token}")  # sets the login cookie
     try:
         yield context
     finally:

@@ -1,5 +1,9 @@
-"""Driving JupyterLab 4 as a person does: open a notebook, run a cell with Shift+Enter, read an
-output. Selectors are JupyterLab's own CSS classes (``jp-*``), stable across 4.x.
+"""Driving JupyterLab 4 or Notebook 7 as a person does: open a notebook, run a cell with
+Shift+Enter, Run All from the Run menu, save with Ctrl+S, switch the theme, read an output.
+
+Selectors are JupyterLab's own CSS classes (``jp-*``), stable across 4.x and shared by Notebook 7
+(it is built from JupyterLab's components: a notebook is ``.jp-NotebookPanel .jp-Notebook
+.jp-Cell`` in both); only the URLs differ (``/lab/tree/<path>`` vs ``/notebooks/<path>``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,18 @@ class JupyterLab:
     runtime_dir: Path
     log_path: Path
     process: subprocess.Popen[bytes]
+    #: "lab" (JupyterLab 4) or "notebook" (Notebook 7).
+    kind: str = "lab"
+    config_dir: Path | None = None
+
+    @property
+    def home(self) -> str:
+        """The front-end's start page, relative to ``url``."""
+        return "lab" if self.kind == "lab" else "tree"
+
+    def notebook_url(self, path: str) -> str:
+        """Where the front-end opens a notebook: ``/lab/tree/<path>`` or ``/notebooks/<path>``."""
+        return f"{self.url}{'lab/tree' if self.kind == 'lab' else 'notebooks'}/{path}"
 
     def api(self, path: str, method: str = "GET", body: Any = None, timeout: float = 10) -> Any:
         data = None if body is None else json.dumps(body).encode()
@@ -75,7 +91,7 @@ class Notebook:
         from playwright.sync_api import expect
 
         page = context.pages[0] if context.pages else context.new_page()
-        page.goto(f"{lab.url}lab/tree/{path}")
+        page.goto(lab.notebook_url(path))
         notebook = cls(page, lab, path)
         expect(notebook.cells.first).to_be_visible(timeout=60_000)
         lab.wait_for_idle_kernel(path)
@@ -110,13 +126,69 @@ class Notebook:
         return self.output(index)
 
     def save(self) -> dict[str, Any]:
-        """Ctrl+S, then the saved notebook as JupyterLab wrote it (contents API)."""
+        """Ctrl+S, then the saved notebook as the front-end wrote it (contents API).
+
+        Focus first leaves whatever has it (a widget's text box may stop key events from
+        reaching JupyterLab's shortcuts, as ipywidgets' do); if Ctrl+S still saves nothing in
+        5 s, File → Save (``docmanager:save``) does it."""
         before = self.lab.api(f"api/contents/{self.path}?content=0")["last_modified"]
         self.page.bring_to_front()
+        self.page.evaluate("() => document.activeElement && document.activeElement.blur()")
         self.cells.first.locator(".jp-InputPrompt").click()
         self.page.keyboard.press("Control+s")
-        deadline = time.monotonic() + 20
+        deadline, fallback = time.monotonic() + 20, time.monotonic() + 5
         while self.lab.api(f"api/contents/{self.path}?content=0")["last_modified"] == before:
             assert time.monotonic() < deadline, "the notebook was not saved"
+            if fallback and time.monotonic() > fallback:
+                self.page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+                fallback = 0
             time.sleep(0.2)
         return self.lab.api(f"api/contents/{self.path}")["content"]
+
+    # -- what a person does besides running one cell --------------------------------------------
+    def run_all(self) -> None:
+        """Run → Run All Cells, from the menu bar (both front-ends have it)."""
+        self.page.bring_to_front()
+        self.page.locator("#jp-MainMenu, #jp-menu-panel").get_by_role(
+            "menuitem", name="Run", exact=True
+        ).first.click()
+        self.page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+    def wait_executed(self, index: int, timeout: float = 90.0) -> Any:
+        """Wait until cell ``index`` shows an execution count (``[n]``); its output area."""
+        prompt = self.cells.nth(index).locator(".jp-InputArea-prompt")
+        deadline = time.monotonic() + timeout
+        while not EXECUTED.search(text := prompt.inner_text()):
+            assert time.monotonic() < deadline, f"cell {index} still shows {text!r}"
+            time.sleep(0.1)
+        return self.output(index)
+
+    def session(self) -> dict[str, Any]:
+        for session in self.lab.api("api/sessions"):
+            if session["path"] == self.path:
+                return session
+        raise AssertionError(f"{self.path}: no session")
+
+    def shut_down_kernel(self) -> None:
+        """``DELETE /api/kernels/<id>``: the kernel is gone as after Kernel → Shut Down."""
+        kernel = self.session()["kernel"]["id"]
+        self.lab.api(f"api/kernels/{kernel}", method="DELETE")
+        deadline = time.monotonic() + 20
+        while any(k["id"] == kernel for k in self.lab.api("api/kernels")):
+            assert time.monotonic() < deadline, "the kernel did not shut down"
+            time.sleep(0.2)
+
+    def read_saved(self) -> dict[str, Any]:
+        """The .ipynb as it is on disk (what git, GitHub and nbviewer would get)."""
+        return json.loads((self.lab.root_dir / self.path).read_text())
+
+    def set_theme(self, theme: str) -> None:
+        """Settings → Theme (``apputils:change-theme``, JupyterLab's own command; the servers
+        expose ``window.jupyterapp``), then wait until the page shows it."""
+        self.page.evaluate(
+            "theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme
+        )
+        self.page.wait_for_function(
+            "theme => document.body.dataset.jpThemeName === theme", arg=theme, timeout=20_000
+        )
+        self.page.wait_for_timeout(300)  # the theme's stylesheet applies after the attribute
