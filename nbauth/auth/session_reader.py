@@ -63,7 +63,7 @@ class SessionReader:
             self._cache = None
 
     def fetch_auth_session(self, force_refresh: bool) -> AuthSession:
-        if not force_refresh and self._clock() < self._fresh_until:
+        if not force_refresh and self._clock() < self._fresh_until and not self._person_expected():
             return self._cache  # type: ignore[return-value]
         self.wait_for_pending_sign_in()
         version = self._version
@@ -97,8 +97,8 @@ class SessionReader:
         return session
 
     def current_credentials(self) -> AWSCredentials:
-        if self._control.waiter.pending is not None:  # the per-request path stays short
-            self.wait_for_pending_sign_in()
+        if self._control.waiter.pending is not None or self._person_expected():
+            self.wait_for_pending_sign_in()  # the per-request path stays short otherwise
         fetched = self._pipeline.engine.get()
         if fetched is None:
             state = self._control.state
@@ -109,10 +109,16 @@ class SessionReader:
             )
         return fetched.credentials
 
+    def _person_expected(self) -> bool:
+        """Nobody is signed in and the notebook layer expects a person to (Run All)."""
+        return isinstance(self._control.state, (SignedOut, Guest)) and self._control.waiter.may_wait
+
     def wait_for_pending_sign_in(self) -> None:
         """Run All: wait for a sign-in in progress (only while nobody is signed in)."""
         if isinstance(self._control.state, (SignedOut, Guest)):
-            self._control.waiter.wait()
+            self._control.waiter.wait(
+                signed_out=lambda: isinstance(self._control.state, (SignedOut, Guest))
+            )
 
     # -- the pipeline's hooks ------------------------------------------------------------
 

@@ -179,7 +179,8 @@ class NotebookExtension:
             if pending is not None:
                 with contextlib.suppress(Exception):
                     pending.cancel()
-            if auth.on_waiting_for_sign_in == self._on_waiting:
+            hook = auth.on_waiting_for_sign_in
+            if getattr(hook, "on_start", None) == self._on_waiting:
                 auth.on_waiting_for_sign_in = None
             try:
                 auth.close()
@@ -210,8 +211,12 @@ class NotebookExtension:
 
     def attach(self, auth: Auth) -> None:
         """Manage ``auth``: show waits for its pending sign-ins, stop its refresh on unload."""
-        if auth.on_waiting_for_sign_in is None:
-            auth.on_waiting_for_sign_in = self._on_waiting
+        from .run_all_wait import RunAllWait, install
+
+        if auth.on_waiting_for_sign_in is None or isinstance(
+            auth.on_waiting_for_sign_in, RunAllWait
+        ):
+            install(auth, on_start=self._on_waiting)
         if auth not in self._managed:
             self._managed.add(auth)
             if auth in _closed_by_unload:
@@ -264,21 +269,10 @@ class NotebookExtension:
 
     # -- sign-in prompts and waits -----------------------------------------------------------
 
-    def _on_waiting(self, handle: Any, timeout: float) -> None:
-        """``Auth.on_waiting_for_sign_in``: a call needs credentials while a sign-in is pending."""
+    def _on_waiting(self, handle: Any) -> None:
+        """A call needing credentials started waiting (:mod:`.run_all_wait` shows the message
+        and counts down); remembered so an interrupt cancels that sign-in."""
         self._waiting = handle
-        self.prompts.show(
-            self.auth_waiting_on(handle),
-            handle,
-            "Waiting for sign-in…",
-            (
-                f"This cell continues once you have signed in (times out in {timeout:.0f} s). ",
-                "Interrupt the kernel or run ",
-                Code("%nbauth cancel"),
-                " to stop.",
-            ),
-            level="warning",
-        )
 
     def show_sign_in_prompt(self, auth: Auth, handle: Any, *lines: Any) -> None:
         """The message a ``%nbauth login`` leaves in its cell; replaced when the sign-in ends."""

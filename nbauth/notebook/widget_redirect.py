@@ -1,60 +1,76 @@
-"""The login widget's browser panel: OAuth 2.0 authorization code + PKCE (RFC 6749 §4.1,
-RFC 7636) with a loopback redirect (RFC 8252) or a pasted final address.
+"""The login widget's browser flow: OAuth 2.0 authorization code + PKCE (RFC 6749 §4.1,
+RFC 7636) with a loopback listener (RFC 8252), the Jupyter server's callback, or a pasted final
+address.
 
-It shows the link (and tries ``window.open``), waits for the browser to come back to the
-loopback listener, or takes the address the browser ended on from the paste box. That address
-carries the authorization code, so the box is emptied the moment it is read (invariant 1).
+The front-end opens ONE tab from the click that started the sign-in (a blank tab it then points
+at the authorization URL, which arrives as a message), says to finish there, and offers "Open it
+again" while the sign-in waits. The paste box shows only in ``paste`` mode (remote kernels); a
+wrong paste is refused by the flow, which keeps waiting, so the person can paste again. The URL
+(it carries ``state``) and the pasted address (it carries the code) travel as messages only.
 
 Example::
 
-    panel = RedirectPanel(state, status_panel, mode="paste", open_browser=True)
-    layout.browser_button.on_click(panel.start)
-    layout.complete_button.on_click(panel.complete)
+    flow = RedirectFlow(state, account, redirect_mode="auto")
+    flow.start(option, local=True)              # {"type": "start_oauth", "local": true}
+    flow.paste("http://127.0.0.1:…/?code=…")    # {"type": "paste", "url": …}
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import widget_html as view
+from .widget_links import is_web_url
 
 if TYPE_CHECKING:
+    from .widget_providers import ProviderOption
     from .widget_state import WidgetState
-    from .widget_status_panel import StatusPanel
+    from .widget_status_panel import AccountView
 
-__all__ = ["RedirectPanel"]
+__all__ = ["REDIRECT_MODES", "RedirectFlow", "choose_mode"]
+
+#: ``redirect_mode`` values of the widget; ``auto`` picks ``loopback`` when the browser runs on
+#: the kernel's machine (its page is served from a loopback host) and ``paste`` otherwise.
+REDIRECT_MODES = ("auto", "loopback", "paste", "jupyter")
 
 
-class RedirectPanel:
-    """Browser sign-in for :class:`~nbauth.notebook.widget.LoginWidget`.
+def choose_mode(setting: str, *, local: bool, requested: str | None = None) -> str:
+    """The redirect mode for one sign-in: ``"jupyter"`` when the person asked for it, else the
+    widget's setting, with ``auto`` decided by where the browser runs.
 
-    ``mode`` is ``"loopback"`` or ``"paste"`` (as ``Auth.sign_in_with_redirect``);
-    ``open_browser`` also tries ``window.open`` (the link is always shown).
+    Example::
+
+        >>> choose_mode("auto", local=False), choose_mode("auto", local=True)
+        ('paste', 'loopback')
     """
+    if requested == "jupyter":
+        return "jupyter"
+    if setting == "auto":
+        return "loopback" if local else "paste"
+    return setting
 
-    def __init__(
-        self, state: WidgetState, account: StatusPanel, *, mode: str, open_browser: bool
-    ) -> None:
+
+class RedirectFlow:
+    """Browser sign-in for :class:`~nbauth.notebook.widget.LoginWidget`."""
+
+    def __init__(self, state: WidgetState, account: AccountView, *, redirect_mode: str) -> None:
         self.state = state
         self.auth = state.auth
-        self.layout = state.layout
         self.account = account
-        self.mode = mode
-        self.open_browser = open_browser
+        self.redirect_mode = redirect_mode
 
-    def start(self, _button: Any = None) -> None:
-        """Start a browser sign-in with the picked provider (on a worker thread)."""
+    def start(self, option: ProviderOption, *, local: bool, requested: str | None = None) -> None:
+        """Start a browser sign-in with ``option`` (on a worker thread)."""
         state = self.state
-        option = self.layout.selected_provider
         # The user pool's own page is Cognito managed login with identity_provider=COGNITO.
         provider = "COGNITO" if option.kind == "user_pool" else option.name
         if not state.ready():
             return
+        mode = choose_mode(self.redirect_mode, local=local, requested=requested)
         attempt = state.next_attempt()
 
         def start() -> None:
             try:
-                handle = self.auth.sign_in_with_redirect(provider=provider, mode=self.mode)
+                handle = self.auth.sign_in_with_redirect(provider=provider, mode=mode)
             except Exception as exc:
                 state.failed(exc, attempt)
                 return
@@ -63,36 +79,42 @@ class RedirectPanel:
                     handle.cancel()
                     return
                 state.own(handle)
-                self.show(handle, attempt, open_tab=True)
+            self.show(handle, attempt)
 
         with state.lock:
-            state.set_status("Preparing the sign-in page…", "muted")
+            state.clear_error()
+            state.notice("Preparing the sign-in page…")
         state.workers.spawn(start, busy=True)
 
-    def show(self, handle: Any, attempt: int, *, open_tab: bool) -> None:
-        """Show ``handle``'s link (also one started elsewhere) and follow it to its end."""
+    def show(self, handle: Any, attempt: int) -> None:
+        """Show ``handle`` (also one started elsewhere) and follow it to its end."""
         state = self.state
+        url = str(handle.url)
         with state.lock:
             state.redirect_handle = handle
-            state.mode = "browser"
-            self.layout.browser_link.value = view.browser_prompt_html(handle.url, handle.mode)
-            state.set_status("Waiting for the identity provider…", "muted")
-            state.render()
-        if open_tab and self.open_browser:
-            self.layout.open_in_new_tab(handle.url)
+            state.set_view("browser")
+            state.widget.redirect = {"mode": str(handle.mode), "paste": handle.mode == "paste"}
+            state.notice("Finish signing in in the sign-in tab.")
+            state.send_secret(
+                "redirect", {"url": url if is_web_url(url) else None, "url_text": url}
+            )
         handle.on_done(lambda h: self._done(h, attempt))
 
-    def complete(self, _button: Any = None) -> None:
-        """Finish the sign-in with the pasted address (on a worker thread)."""
+    def paste(self, url: str) -> None:
+        """Finish the sign-in with the pasted address (on a worker thread). A wrong one is
+        refused and the sign-in keeps waiting: paste again."""
         state = self.state
-        url = self.layout.paste_url.value.strip()
-        self.layout.paste_url.value = ""  # it carries the authorization code: not kept in a trait
+        url = (url or "").strip()
         handle = state.redirect_handle
-        if handle is None or handle.done or state.mode != "browser" or not state.ready():
+        if handle is None or handle.done or state.view != "browser" or not state.ready():
             return
         if not url:
             with state.lock:
-                state.set_status("Paste the address the browser ended on first.", "warn")
+                state.warn(
+                    "Paste the address first.",
+                    "Copy the address your browser ended on (the page may not load) and paste "
+                    "it in the box.",
+                )
             return
 
         def complete() -> None:
@@ -100,12 +122,14 @@ class RedirectPanel:
                 handle.complete(url)
             except Exception as exc:
                 with state.lock:
-                    if not handle.done:  # a bad paste: the sign-in still waits
+                    if not handle.done:  # a wrong paste: the sign-in still waits
                         state.show_error(exc)
-                # otherwise _done has shown the flow's error
+                        state.notice("Still waiting: paste the address again.")
+                # otherwise _done shows the flow's error
 
         with state.lock:
-            state.set_status("Completing the sign-in…", "muted")
+            state.clear_error()
+            state.notice("Completing the sign-in…")
         state.workers.spawn(complete, busy=True)
 
     def _done(self, handle: Any, attempt: int) -> None:
@@ -113,17 +137,16 @@ class RedirectPanel:
         with state.lock:
             if state.closed or handle is not state.redirect_handle:
                 return
-            self.layout.browser_link.value = ""
-            self.layout.paste_url.value = ""
-            self.layout.clear_js()
-            if attempt != state.attempt or state.mode == "signed_in":
+            state.drop_secret("redirect")
+            state.widget.redirect = {}
+            if attempt != state.attempt or state.view == "signed_in":
                 return
             state.show_outcome(handle)
         if handle.status == "signed_in" and self.auth.state == "signed_in":
             self.account.enter_account()
 
-    def cancel(self, _button: Any = None) -> None:
+    def cancel(self) -> None:
         """Cancel the pending sign-in (its end resets the view), or just reset the view."""
         with self.state.lock:
-            handle = self.state.redirect_handle if self.state.mode == "browser" else None
+            handle = self.state.redirect_handle if self.state.view == "browser" else None
         self.state.cancel_or_reset(handle, self.account.reset)

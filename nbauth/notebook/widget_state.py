@@ -1,22 +1,25 @@
-"""What every panel of the login widget shares: which panel shows (the ``mode``), the sign-in
-attempt that is current, the sign-ins the widget started, the lock, the worker threads and the
-countdown ticker.
+"""What every flow of the login widget shares: the lock, the sign-in attempt that is current,
+the sign-ins the widget started, the worker threads, and the two ways to reach the front-end.
 
-The panels (:mod:`.widget_device_code`, :mod:`.widget_redirect`, :mod:`.widget_user_pool`,
-:mod:`.widget_status_panel`) receive one :class:`WidgetState` and change the view through it.
+**Public view state** (synced traits, saved with the notebook): which panel shows, busy, a
+progress line, the error in words. **Ephemeral data** (the device code's user code and link,
+the authorization URL, the TOTP secret and its QR code) goes to the front-end only as custom
+messages (:meth:`WidgetState.send_secret`), is kept here so a re-rendered front-end gets it
+again on ``hello``, and is dropped — with a ``clear`` message — when its step ends.
+
 An ``attempt`` number drops the late answers of a sign-in the person has already moved on from:
 each new sign-in (and each reset) takes the next number, and an answer for an older one is
 ignored.
 
 Example::
 
-    state = WidgetState(auth, layout, clock=time.time, tick_seconds=1.0)
-    attempt = state.next_attempt()        # a new sign-in
+    state = WidgetState(auth, widget, clock=time.time)
+    attempt = state.next_attempt()
     ...                                   # later, on a worker thread
     with state.lock:
-        if state.is_current(attempt):     # not cancelled, nor replaced by another one
-            state.mode = "device"
-            state.render()
+        if state.is_current(attempt):
+            state.set_view("device")
+            state.send_secret("device", {"user_code": "WDJB-MJHT", ...})
 """
 
 from __future__ import annotations
@@ -25,62 +28,44 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import widget_html as view
-from .widget_workers import Ticker, Workers
+from .error_messages import describe
+from .widget_workers import Workers
 
 if TYPE_CHECKING:
     from ..auth import Auth
-    from .widget_layout import LoginLayout
+    from .widget import LoginWidget
 
-__all__ = ["MODES", "WidgetState"]
+__all__ = ["VIEWS", "WidgetState"]
 
-#: What the widget can show.
-MODES = ("sign_in", "device", "browser", "challenge", "signed_in")
+#: The panels the widget can show.
+VIEWS = ("sign_in", "device", "browser", "challenge", "signed_in")
 
 
 class WidgetState:
     """The login widget's shared state; see the module docstring.
 
-    Attributes (read and written under ``lock``):
-        mode: one of :data:`MODES`.
-        attempt: the current sign-in attempt's number.
-        closed: the widget was closed.
-        device_handle, redirect_handle: the device-code / browser sign-in shown (or shown
-            last); Python attributes only, never a widget trait.
-        next_step: the pending user-pool step (Amplify's ``next_step``), or None.
-        last_error: the last error shown.
-        answer_input: which input the pending user-pool step needs (``"code"``, ``"secret"``,
-            ``"choice"`` or None).
-        countdowns: ``tick(now) -> bool`` functions the ticker calls; each says whether it
-            still has something to count.
+    Attributes (read and written under ``lock``): ``attempt``, ``closed``,
+    ``device_handle`` / ``redirect_handle`` (the sign-in shown, or shown last; Python
+    attributes only), ``next_step`` (the pending user-pool step), ``last_error``, and
+    ``ephemeral`` (what the front-end holds in memory only: kind → message).
     """
 
-    def __init__(
-        self,
-        auth: Auth,
-        layout: LoginLayout,
-        *,
-        clock: Callable[[], float],
-        tick_seconds: float,
-    ) -> None:
+    def __init__(self, auth: Auth, widget: LoginWidget, *, clock: Callable[[], float]) -> None:
         self.auth = auth
-        self.layout = layout
+        self.widget = widget
         self.clock = clock
         self.lock = threading.RLock()
-        self.mode = "sign_in"
         self.attempt = 0
         self.closed = False
         self.device_handle: Any = None
         self.redirect_handle: Any = None
         self.next_step: dict[str, Any] | None = None
         self.last_error: BaseException | None = None
-        self.answer_input: str | None = None
-        self.countdowns: list[Callable[[float], bool]] = []
+        self.ephemeral: dict[str, dict[str, Any]] = {}
         self._owned: list[Any] = []  # sign-ins this widget started (close() cancels them)
         self.workers = Workers(
             self.lock, on_busy_change=self._on_busy_change, on_error=self.show_error
         )
-        self.ticker = Ticker(self.lock, self.tick, period=tick_seconds)
 
     # -- attempts ---------------------------------------------------------------------------
 
@@ -95,8 +80,8 @@ class WidgetState:
         return attempt == self.attempt and not self.closed
 
     def ready(self) -> bool:
-        """No other action is running (buttons are disabled meanwhile; this guards clicks
-        made from code) and the widget is open."""
+        """No other action is running and the widget is open (buttons are disabled while
+        busy; this guards messages sent meanwhile)."""
         return not self.closed and not self.workers.busy
 
     def own(self, handle: Any) -> None:
@@ -111,46 +96,87 @@ class WidgetState:
             self.attempt += 1
             pending = [h for h in self._owned if not h.done]
             self._owned.clear()
+            self.ephemeral.clear()
         self.workers.close()
         return pending
 
-    # -- the view ---------------------------------------------------------------------------
+    # -- the public view --------------------------------------------------------------------
 
-    def render(self) -> None:
-        """Show what the mode needs; enable what can be used now (under ``lock``)."""
-        self.layout.render(
-            self.mode,
-            self.layout.selected_provider,
-            busy=self.workers.busy,
-            answer_input=self.answer_input,
-            federated=self.auth.state == "federated",
-        )
+    @property
+    def view(self) -> str:
+        """The panel shown (one of :data:`VIEWS`)."""
+        return str(self.widget.view)
 
-    def _on_busy_change(self) -> None:
-        if not self.closed:
-            self.render()
+    def set_view(self, view: str) -> None:
+        """Show ``view`` (a new panel: an old error no longer applies to it)."""
+        if view != self.widget.view:
+            self.clear_error()
+        self.widget.view = view
 
-    def set_status(self, text: str, kind: str = "info", detail: str | None = None) -> None:
-        self.layout.set_status(text, kind, detail)
+    def notice(self, text: str, kind: str = "muted") -> None:
+        """The progress line (``kind``: muted, info, ok, warn)."""
+        self.widget.notice = {"text": text, "kind": kind} if text else {}
 
-    def show_error(self, error: BaseException | None, prefix: str = "") -> None:
-        """Show ``error`` (its name, message and recovery suggestion) on the status line."""
+    def show_error(self, error: BaseException | None) -> None:
+        """Show ``error`` in words (:func:`~nbauth.notebook.error_messages.describe`)."""
         if error is None:
             return
         self.last_error = error
-        text, recovery = view.error_text(error)
-        self.set_status(prefix + text, "error", recovery)
+        words = describe(error)
+        self.widget.notice = {}
+        self.widget.error = {
+            "title": words.title,
+            "advice": words.advice,
+            "details": words.details,
+            "seq": self.widget.error.get("seq", 0) + 1,  # the same error twice still refocuses
+        }
+
+    def warn(self, title: str, advice: str = "") -> None:
+        """A problem with what was typed (no exception behind it)."""
+        self.widget.notice = {}
+        self.widget.error = {
+            "title": title,
+            "advice": advice,
+            "details": "",
+            "seq": self.widget.error.get("seq", 0) + 1,
+        }
+
+    def clear_error(self) -> None:
+        self.widget.error = {}
+
+    def _on_busy_change(self) -> None:
+        if not self.closed:
+            self.widget.busy = self.workers.busy
+
+    # -- ephemeral data: messages only ------------------------------------------------------
+
+    def send_secret(self, kind: str, content: dict[str, Any]) -> None:
+        """Send ``content`` to the front-end as a custom message (never a trait) and keep it
+        for a front-end that renders later (``hello``)."""
+        message = {"type": kind, **content}
+        self.ephemeral[kind] = message
+        self.widget.send_message(message)
+
+    def drop_secret(self, kind: str) -> None:
+        """The step that showed ``kind`` ended: the front-end removes it from the DOM."""
+        if self.ephemeral.pop(kind, None) is not None:
+            self.widget.send_message({"type": "clear", "what": kind})
+
+    def drop_all_secrets(self) -> None:
+        for kind in list(self.ephemeral):
+            self.drop_secret(kind)
+
+    # -- endings ----------------------------------------------------------------------------
 
     def show_outcome(self, handle: Any) -> None:
         """A device-code or redirect sign-in ended (call under ``lock``): back to the sign-in
-        form saying why, unless it succeeded (then the ``signedIn`` event switches the view)."""
+        panel saying why, unless it succeeded (the ``signedIn`` event switches the view)."""
         if handle.status == "cancelled":
-            self.mode = "sign_in"
-            self.set_status("Sign-in cancelled.", "muted")
+            self.set_view("sign_in")
+            self.notice("Sign-in cancelled.")
         elif handle.status != "signed_in":
-            self.mode = "sign_in"
+            self.set_view("sign_in")
             self.show_error(handle.error)
-        self.render()
 
     @staticmethod
     def cancel_or_reset(handle: Any, reset: Callable[[str], None]) -> None:
@@ -160,35 +186,13 @@ class WidgetState:
         else:
             reset("Sign-in cancelled.")
 
-    def set_next_step(self, step: dict[str, Any] | None, answer_input: str | None = None) -> None:
-        """The pending user-pool step and the input its answer goes in (None: no step)."""
-        self.next_step = step
-        self.answer_input = answer_input if step is not None else None
-
-    def clear_prompts(self) -> None:
-        """Invariant 1: every prompt and typed answer goes as soon as a sign-in ends."""
-        self.layout.clear_prompts()
-        self.set_next_step(None)
-
     def failed(self, error: BaseException, attempt: int) -> None:
-        """A sign-in step failed: back to the sign-in view with the error."""
+        """A sign-in step failed for good: back to the sign-in panel with the error."""
         with self.lock:
             if not self.is_current(attempt):
                 return
-            self.mode = "sign_in"
-            self.set_next_step(None)
-            self.layout.challenge_prompt.value = ""
+            self.next_step = None
+            self.widget.step = {}
+            self.drop_all_secrets()
+            self.set_view("sign_in")
             self.show_error(error)
-            self.render()
-
-    # -- countdowns -------------------------------------------------------------------------
-
-    def tick(self) -> bool:
-        """Update the countdowns (under ``lock``); False when there is nothing to count."""
-        if self.closed:
-            return False
-        now = self.clock()
-        active = False
-        for countdown in self.countdowns:
-            active = countdown(now) or active
-        return active

@@ -1,18 +1,20 @@
-"""The login widget's status panel: who is signed in, how long the AWS credentials stay valid,
-refresh failures, and the sign-out button.
+"""The login widget's account view: who is signed in, when the AWS credentials expire, refresh
+warnings, and sign-out.
 
-Everything it shows about the session comes from :meth:`Auth.status() <nbauth.Auth.status>`
-(a frozen, secret-free snapshot; no network, no wait). Hub events are only triggers: a
-``signedIn`` or ``federatedToIdentityPool`` switches to this panel, a sign-out switches back,
-and the refresh events add or clear a warning line (their payloads are secret-free by contract).
-The ticker re-renders the credentials countdown once a second; when the snapshot says the
-session ended (the IdP refused the refresh token, say) the widget goes back to the sign-in view.
+Everything it publishes comes from :meth:`Auth.status() <nbauth.Auth.status>` (a frozen,
+secret-free snapshot; no network): the ``status`` trait carries the state, the user's name,
+the provider and the credentials' expiry time (epoch seconds). The front-end counts down from
+that time itself, so no trait changes every second. Hub events are triggers: ``signedIn`` /
+``federatedToIdentityPool`` switch to this view, a sign-out switches back, and the refresh
+events add or clear a warning line. The widget's heartbeat re-publishes the snapshot every few
+seconds, and goes back to the sign-in form when the session ended (say, the IdP refused the
+refresh token).
 
 Example::
 
-    panel = StatusPanel(state)
-    unsubscribe = auth.hub.listen("auth", panel.on_hub_event)
-    panel.enter_account()                  # "Signed in as ada" + "AWS credentials valid for …"
+    account = AccountView(state)
+    unsubscribe = auth.hub.listen("auth", account.on_hub_event)
+    account.enter_account()
 """
 
 from __future__ import annotations
@@ -21,91 +23,85 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..auth.status import AuthStatus, SessionState
-from . import widget_html as view
+from .error_messages import describe
 
 if TYPE_CHECKING:
     from .widget_state import WidgetState
 
-__all__ = ["StatusPanel"]
+__all__ = ["AccountView", "public_status"]
 
 _SIGNED_OUT = (SessionState.SIGNED_OUT, SessionState.GUEST)
 
 
-class StatusPanel:
-    """The signed-in view of :class:`~nbauth.notebook.widget.LoginWidget`; see the module
-    docstring. Registers its countdown with ``state``."""
+def public_status(status: AuthStatus) -> dict[str, Any]:
+    """The ``status`` trait: what the widget shows of the session (never a secret)."""
+    return {
+        "state": str(status.state.value),
+        "username": status.username,
+        "provider": status.provider,
+        "credentials_expire_at": status.credentials_expire_at if status.has_credentials else None,
+    }
+
+
+class AccountView:
+    """The signed-in view of :class:`~nbauth.notebook.widget.LoginWidget`."""
 
     def __init__(self, state: WidgetState) -> None:
         self.state = state
         self.auth = state.auth
-        self.layout = state.layout
         self._failures: dict[str, str] = {}  # "credentials" / "tokens" → warning line
-        state.countdowns.append(self.tick)
 
     # -- entering and leaving ---------------------------------------------------------------
 
     def enter_account(self) -> None:
-        """Signed in (or federated): clear every prompt, show who, count the credentials."""
+        """Signed in (or federated): every prompt goes, the account shows."""
         state = self.state
         with state.lock:
             if state.closed:
                 return
-            state.mode = "signed_in"
-            state.clear_prompts()
-            self.show_account(self.auth.status())
-            state.render()
-        state.ticker.ensure()
+            state.next_step = None
+            state.widget.step = {}
+            state.widget.redirect = {}
+            state.drop_all_secrets()
+            state.set_view("signed_in")
+            state.notice("")
+            self.publish()
         state.workers.spawn(self._load_session)
 
-    def reset(self, text: str, kind: str = "muted", detail: str | None = None) -> None:
-        """Back to the sign-in view (after sign-out, a cancel, or when the session ended)."""
+    def reset(self, text: str, kind: str = "muted") -> None:
+        """Back to the sign-in form (after sign-out, a cancel, or when the session ended)."""
         state = self.state
         with state.lock:
             state.next_attempt()
-            state.mode = "sign_in"
+            state.next_step = None
+            state.widget.step = {}
+            state.widget.redirect = {}
+            state.drop_all_secrets()
             self._failures.clear()
-            state.clear_prompts()
-            self.layout.credentials_status.value = ""
-            self.layout.refresh_status.value = ""
-            state.set_status(text, kind, detail)
-            state.render()
+            state.set_view("sign_in")
+            state.notice(text, kind)
+            self.publish()
 
-    # -- rendering the snapshot -------------------------------------------------------------
+    # -- the snapshot -----------------------------------------------------------------------
 
-    def show_account(self, status: AuthStatus) -> None:
-        """The first line: who is signed in (under ``lock``)."""
-        if status.state is SessionState.FEDERATED:
-            self.state.set_status("Federated to the identity pool", "ok")
-        elif status.username:
-            self.state.set_status(f"Signed in as {status.username}", "ok")
-        else:
-            self.state.set_status("Signed in", "ok")
+    def publish(self, status: AuthStatus | None = None) -> None:
+        """Put the current snapshot in the ``status`` and ``warnings`` traits (under ``lock``);
+        only changed values are synced."""
+        status = status or self.auth.status()
+        shown = public_status(status)
+        if shown != self.state.widget.status:
+            self.state.widget.status = shown
+        warnings = list(self._failures.values())
+        if warnings != list(self.state.widget.warnings):
+            self.state.widget.warnings = warnings
 
-    def tick(self, now: float) -> bool:
-        """The credentials line from a fresh snapshot (under ``lock``); False unless signed
-        in. The first line is left alone: it may show what the person just did."""
-        if self.state.mode != "signed_in":
-            return False
+    def heartbeat(self) -> None:
+        """Every few seconds (under ``lock``): follow the session (a refresh, or its end)."""
         status = self.auth.status()
-        if status.state in _SIGNED_OUT:  # e.g. the IdP refused the refresh token
-            self.reset("Your session ended; sign in again.", "warn", self._failures.get("tokens"))
-            return False
-        seconds_left = status.credentials_seconds_left(now) if status.has_credentials else None
-        if seconds_left is not None:
-            self.layout.credentials_status.value = view.credentials_html(
-                seconds_left, status.identity_id
-            )
-        elif self._has_identity_pool():
-            self.layout.credentials_status.value = view.message_html(
-                "AWS credentials: none at the moment (fetched on first use).", "muted"
-            )
-        return True
-
-    def _show_failures(self) -> None:
-        self.layout.refresh_status.value = "".join(
-            f'<div style="line-height:1.4">{view.message_html(text, "warn")}</div>'
-            for text in self._failures.values()
-        )
+        if self.state.view == "signed_in" and status.state in _SIGNED_OUT:
+            self.reset("Your session ended; sign in again.", "warn")
+            return
+        self.publish(status)
 
     def _has_identity_pool(self) -> bool:
         return bool(self.auth.config.identity_pool_id) or self.auth.credentials_provider is not None
@@ -117,18 +113,18 @@ class StatusPanel:
             try:
                 self.auth.fetch_auth_session()
             except Exception as exc:
-                text, recovery = view.error_text(exc)
+                words = describe(exc)
                 with self.state.lock:
-                    self._failures["credentials"] = f"AWS credentials: {text} — {recovery}"
-                    self._show_failures()
+                    self._failures["credentials"] = f"AWS credentials: {words.title} {words.advice}"
+                    self.publish()
                 return
         with self.state.lock:
-            if self.state.mode == "signed_in":
-                self.tick(self.state.clock())
+            if not self.state.closed:
+                self.publish()
 
     # -- sign-out ---------------------------------------------------------------------------
 
-    def sign_out(self, _button: Any = None) -> None:
+    def sign_out(self) -> None:
         """Sign out, or clear the federation (on a worker thread)."""
         if not self.state.ready():
             return
@@ -146,7 +142,8 @@ class StatusPanel:
                     self.state.show_error(exc)
 
         with self.state.lock:
-            self.state.set_status("Signing out…", "muted")
+            self.state.clear_error()
+            self.state.notice("Signing out…")
         self.state.workers.spawn(sign_out, busy=True)
 
     # -- Hub events -------------------------------------------------------------------------
@@ -168,7 +165,7 @@ class StatusPanel:
         elif (
             event in ("signedOut", "federationToIdentityPoolCleared")
             and session in _SIGNED_OUT
-            and self.state.mode == "signed_in"
+            and self.state.view == "signed_in"
         ):
             self.reset("Signed out." if event == "signedOut" else "Federation cleared.")
         elif event in ("credentialsRefresh", "tokenRefresh", "sessionExpired"):
@@ -178,14 +175,16 @@ class StatusPanel:
                     self._failures[key] = "The federated provider's token expired."
                 else:
                     self._failures.pop(key, None)
-                self._show_failures()
+                self.publish()
         elif event in ("credentialsRefresh_failure", "tokenRefresh_failure"):
             what = "AWS credentials" if event.startswith("credentials") else "tokens"
-            text = f"Refreshing {what} failed: {data.get('error')}: {data.get('message')}"
+            text = f"Refreshing {what} failed ({data.get('error')})"
             retry = data.get("retry_in_seconds")
             if isinstance(retry, (int, float)):
-                text += f" — retrying in {retry:.0f} s; the current ones stay in use"
+                text += f"; retrying in {retry:.0f} s, the current ones stay in use"
             with self.state.lock:
-                if self.state.mode == "signed_in":
-                    self._failures["credentials" if what == "AWS credentials" else "tokens"] = text
-                    self._show_failures()
+                if self.state.view == "signed_in":
+                    self._failures["credentials" if what == "AWS credentials" else "tokens"] = (
+                        text + "."
+                    )
+                    self.publish()
