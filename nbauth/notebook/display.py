@@ -203,26 +203,32 @@ def _line_html(line: Line) -> str:
 
 
 def error_message(error: AuthError, *hints: Line, title: str | None = None) -> Message:
-    """An :class:`~nbauth.errors.AuthError` as ``name: message`` plus what to do next.
+    """An :class:`~nbauth.errors.AuthError` in words (:func:`~nbauth.notebook.error_messages.
+    describe`): a plain title, the advice that applies, ``hints`` (notebook-specific next
+    steps), and the details (the error's name and message) in small print.
 
     The error's ``message`` and ``recovery_suggestion`` never carry a secret (see
-    :mod:`nbauth.errors`); ``hints`` add notebook-specific next steps.
+    :mod:`nbauth.errors`). Advice an error raised by the magics gives in the notebook's own
+    terms (it names ``%nbauth``) is kept as it is.
 
     Example::
 
-        >>> from nbauth.errors import NoCredentialsError
-        >>> print(error_message(NoCredentialsError("Nobody is signed in."), "Run %nbauth login."))
-        ✗ NoCredentialsError: Nobody is signed in.
-          → Federate or sign in first, or enable guest access on the identity pool.
+        >>> from nbauth.errors import ExpiredDeviceCodeError
+        >>> error = ExpiredDeviceCodeError("The device code expired.", name="expired_token")
+        >>> print(error_message(error, "Run %nbauth login."))
+        ✗ The sign-in code expired
+          → Start the sign-in again and enter the new code before it expires.
           → Run %nbauth login.
+          Details: expired_token: The device code expired.
     """
-    kind = type(error).__name__
-    name = kind if error.name in (kind, "") else f"{kind} ({error.name})"
-    lines: list[Line] = []
-    if error.recovery_suggestion:
-        lines.append("→ " + error.recovery_suggestion)
+    from .error_messages import describe
+
+    words = describe(error)
+    advice = error.recovery_suggestion if "%nbauth" in error.recovery_suggestion else words.advice
+    lines: list[Line] = ["→ " + advice] if advice else []
     lines.extend(("→ ", *_segments(h)) for h in hints)
-    return Message(title or f"{name}: {error.message}", lines=lines, level="error")
+    footer: list[Line] = ["Details: " + words.details]
+    return Message(title or words.title, lines=lines, level="error", footer=footer)
 
 
 def mm_ss(seconds: float | None) -> str:

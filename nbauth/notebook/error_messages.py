@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .. import errors as e
-from ..aws.error_mapping import aws_operation, aws_service, aws_situation
 from ..errors import AuthError
 
 __all__ = ["HumanMessage", "describe"]
@@ -258,6 +257,11 @@ _BY_NAME: dict[tuple[type[AuthError], str], _Words] = {
         "The user pool's answer couldn't be checked",
         "Try again; if it keeps happening, check that the endpoint really is Amazon Cognito.",
     ),
+    (e.ConfigurationError, "ServerExtensionMissing"): (
+        "Signing in through this Jupyter needs nbauth's server extension",
+        "Enable it where Jupyter runs (jupyter server extension enable "
+        "nbauth.notebook.server_extension), restart Jupyter, then restart this kernel.",
+    ),
     (e.InvalidStateError, "PasskeyNotSupportedException"): (
         "Passkeys can't be used here",
         "Sign in with a password or a one-time code instead.",
@@ -323,6 +327,8 @@ def describe(error: BaseException) -> HumanMessage:
 
 
 def _words(error: AuthError) -> _Words:
+    from ..aws.error_mapping import aws_operation, aws_service, aws_situation  # botocore: lazily
+
     situation = aws_situation(error)
     if situation in _BY_SITUATION:
         return _BY_SITUATION[situation]

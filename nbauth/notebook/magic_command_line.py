@@ -28,7 +28,7 @@ __all__ = [
 
 #: Subcommands and what they do (``%nbauth help``).
 SUBCOMMANDS: dict[str, str] = {
-    "login": "start a sign-in (device code by default); returns at once",
+    "login": "start a sign-in (device code by default; --jupyter, --user-pool, …)",
     "complete": "finish a --paste sign-in with the URL the browser ended on",
     "cancel": "stop the sign-in in progress",
     "status": "user, state, identity id, credential expiry, last refresh — no secrets",
@@ -118,7 +118,25 @@ def build_parser() -> CommandLineParser:
         const="paste",
         help="code + PKCE for remote kernels: paste the final URL with %%nbauth complete",
     )
+    mode.add_argument(
+        "--jupyter",
+        dest="mode",
+        action="store_const",
+        const="jupyter",
+        help="code + PKCE returning to this Jupyter server (JupyterHub, Binder; needs nbauth's "
+        "server extension)",
+    )
+    mode.add_argument(
+        "--user-pool",
+        dest="mode",
+        action="store_const",
+        const="user_pool",
+        help="the Cognito user pool: username, then password and codes typed privately",
+    )
     login.add_argument("--provider", metavar="NAME", help="a provider from the configuration")
+    login.add_argument(
+        "--username", metavar="NAME", help="with --user-pool: the username (else asked for)"
+    )
     login.add_argument(
         "--timeout",
         metavar="S",

@@ -2,7 +2,8 @@
 
 ::
 
-    %nbauth login [--device | --redirect | --paste] [--provider NAME] [--timeout S]
+    %nbauth login [--device | --redirect | --paste | --jupyter] [--provider NAME] [--timeout S]
+    %nbauth login --user-pool [--username NAME]   username, then password and codes (hidden)
     %nbauth complete [URL]        finish a --paste sign-in (no URL: paste it privately)
     %nbauth cancel                stop the sign-in in progress
     %nbauth status                user, state, identity id, credential expiry, refresh
@@ -20,8 +21,9 @@ This module reads the command line and hands it to a command: the command line i
 :mod:`~nbauth.notebook.session_commands` (status, whoami, session, config, help).
 
 Every outcome is a message in the cell: mistakes in the command line list what is allowed,
-and :class:`~nbauth.errors.AuthError` s show as ``name: message`` with what to do next — never
-a traceback, never a token, key or password (invariant 1).
+and :class:`~nbauth.errors.AuthError` s show in words (:func:`~nbauth.notebook.error_messages.
+describe`: a plain title, the advice that applies, the error's name and message as details) —
+never a traceback, never a token, key or password (invariant 1).
 
 Example::
 

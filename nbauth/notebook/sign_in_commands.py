@@ -8,6 +8,8 @@ it shows from ``Auth.status()``, and leaves a message in its cell; errors are ra
 Example::
 
     %nbauth login --paste --provider corp
+    %nbauth login --jupyter       # JupyterHub, Binder: the page returns to this Jupyter
+    %nbauth login --user-pool     # username, then password and codes typed privately
     %nbauth complete              # paste the URL privately
     %nbauth logout
 """
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from ..auth import Auth
     from .magics_host import MagicsHost
 
-__all__ = ["SignInCommands", "give_up_after"]
+__all__ = ["SignInCommands", "check_jupyter_mode", "give_up_after"]
 
 
 class SignInCommands:
@@ -73,6 +75,11 @@ class SignInCommands:
         if args.widget and self._show_widget(auth, args.mode):
             return
         mode = args.mode or "device"
+        if mode == "user_pool":
+            self._user_pool(auth, args)
+            return
+        if mode == "jupyter":
+            check_jupyter_mode()
         if mode == "device":
             handle: Any = auth.sign_in_with_device_code(provider=args.provider)
             if args.timeout is not None:
@@ -93,6 +100,20 @@ class SignInCommands:
                 " stops it.",
             ),
         )
+
+    def _user_pool(self, auth: Auth, args: argparse.Namespace) -> None:
+        """``--user-pool``: the sign-in typed in this cell (:class:`UserPoolConversation`)."""
+        from ..errors import InvalidParameterError
+
+        if args.provider:
+            raise InvalidParameterError(
+                "--provider names an OpenID Connect provider; --user-pool signs in to the "
+                "configured Cognito user pool.",
+                "Leave out --provider, or leave out --user-pool (%nbauth login --provider NAME).",
+            )
+        from .sign_in_prompts import UserPoolConversation
+
+        UserPoolConversation(auth).run(args.username)
 
     def _show_widget(self, auth: Auth, mode: str | None) -> bool:
         """``--widget``: the LoginWidget (built alongside, optional) instead of the link."""
@@ -226,6 +247,31 @@ class SignInCommands:
                 title, lines=[("Sign in again with ", Code("%nbauth login"), ".")], level="success"
             )
         )
+
+
+def check_jupyter_mode() -> None:
+    """``--jupyter`` needs the Jupyter server that started this kernel to have loaded nbauth's
+    server extension; say how to enable it when it has not."""
+    import os
+
+    from .callback_drop_box import CALLBACK_DIR_ENV
+    from .jupyter_receiver import server_callback_available
+
+    if server_callback_available():
+        return
+    directory = os.environ.get(CALLBACK_DIR_ENV)
+    if directory and os.path.isdir(directory):
+        return  # the extension is there: the redirect URI's own error says what is missing
+    from ..errors import ConfigurationError
+
+    raise ConfigurationError(
+        "Signing in through this Jupyter needs nbauth's Jupyter server extension, and the server "
+        "that started this kernel has not loaded it.",
+        "Enable it where Jupyter runs (jupyter server extension enable "
+        "nbauth.notebook.server_extension), restart Jupyter, then restart this kernel; or sign "
+        "in with %nbauth login (a code) or %nbauth login --paste.",
+        name="ServerExtensionMissing",
+    )
 
 
 def give_up_after(handle: Any, seconds: float) -> None:

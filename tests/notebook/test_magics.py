@@ -229,13 +229,14 @@ def test_messages_escape_html_and_only_link_web_urls() -> None:
     assert "href" not in hostile
 
 
-def test_errors_show_name_message_and_what_to_do() -> None:
+def test_errors_show_words_what_to_do_and_details() -> None:
     error = ExpiredDeviceCodeError("The device code expired.", name="expired_token")
     text = error_message(error, ("Run ", Code("%nbauth login"), ".")).to_text()
     assert text.splitlines() == [
-        "✗ ExpiredDeviceCodeError (expired_token): The device code expired.",
-        "  → Start a new device-code sign-in and approve it before the code expires.",
+        "✗ The sign-in code expired",
+        "  → Start the sign-in again and enter the new code before it expires.",
         "  → Run %nbauth login.",
+        "  Details: expired_token: The device code expired.",
     ]
     assert (mm_ss(59.9), mm_ss(61), mm_ss(3600), mm_ss(0), mm_ss(None)) == (
         "00:59",
