@@ -13,8 +13,11 @@ what the auth layer cannot know:
   nbclient run) is not waited for;
 * **how to wait** — a running cell blocks the kernel's message loop, so the widget's clicks
   and typing would queue until the cell ends; the wait runs ``jupyter_ui_poll.ui_events()``,
-  which processes widget messages (and defers other cells) meanwhile;
-* **what the cell shows** — "Waiting for you to sign in…" with a countdown updated every
+  which processes widget messages (and defers other cells) meanwhile. Where that cannot work
+  (ipykernel 7 has no ``do_one_iteration``), the waiting cell starts the widget's device-code
+  sign-in itself, as the design allows: the widget shows the code and the link (kernel →
+  front-end messages and heartbeats flow while a cell runs), the person only approves;
+* **what the cell shows** — "Waiting for sign-in: …" with a countdown updated every
   second, replaced by the outcome; never a code or a link (those stay in the widget).
 
 Example::
@@ -47,9 +50,9 @@ def waiting_text(seconds_left: float, *, widget: bool) -> str:
         True
     """
     left = max(0, int(seconds_left))
-    where = "with the sign-in widget above" if widget else "(finish the sign-in started above)"
+    where = "sign in with the widget above" if widget else "finish the sign-in started above"
     return (
-        f"Waiting for you to sign in {where} — this cell continues then "
+        f"Waiting for sign-in: {where}; this cell continues then "
         f"(times out in {left // 60:02d}:{left % 60:02d})."
     )
 
@@ -87,13 +90,27 @@ class RunAllWait:
 
     def expects_person(self) -> bool:
         """An open, displayed widget of this Auth expects a sign-in (see the module
-        docstring)."""
-        return any(w.expects_sign_in(FRONTEND_GRACE_SECONDS) for w in self._widgets())
+        docstring). Without UI polling a front-end's hello cannot arrive while a cell runs,
+        so then a displayed widget is enough."""
+        grace = FRONTEND_GRACE_SECONDS if ui_polling_works() else None
+        return any(w.expects_sign_in(grace) for w in self._widgets())
+
+    def _start_for_person(self) -> None:
+        """No UI polling (ipykernel 7 dropped what ``jupyter_ui_poll`` uses): the widget's
+        clicks would wait for this cell, so the cell starts the widget's device-code sign-in
+        itself — the person only opens the link the widget shows."""
+        if self.auth.pending_sign_in is not None:
+            return
+        for widget in self._widgets():
+            if widget.expects_sign_in(None) and widget.start_for_waiting_cell():
+                return
 
     def wait_until(self, done: Callable[[], bool], timeout: float) -> bool:
         """Wait until ``done()`` (up to ``timeout`` s), processing widget messages meanwhile
         and counting down in the cell; whether ``done()`` became true."""
         deadline = time.monotonic() + timeout
+        if not ui_polling_works():
+            self._start_for_person()
         shown = -1
         finished = False
         with _ui_events() as poll:
@@ -155,6 +172,13 @@ def _ui_events() -> Iterator[Callable[[int], None]]:
         yield poll
 
 
+def ui_polling_works() -> bool:
+    """Whether ``jupyter_ui_poll`` can process widget messages in this kernel (it calls
+    ``kernel.do_one_iteration``, which ipykernel 7 no longer has)."""
+    shell = _kernel_shell()
+    return shell is not None and callable(getattr(shell.kernel, "do_one_iteration", None))
+
+
 def _kernel_shell() -> Any:
     try:
         from IPython import get_ipython
@@ -183,7 +207,11 @@ def _bundle(text: str, level: str) -> dict[str, str]:
 
 
 def _show(text: str, level: str) -> Any:
-    if _kernel_shell() is None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    if get_ipython() is None:
         return None
     from IPython.display import display
 

@@ -30,20 +30,14 @@ Example::
     ...
     s3 = nbauth.boto3_session().client("s3")   # a later cell: waits for the sign-in
 
-Driven from code (tests, scripts)::
-
-    w.receive({"type": "start_device"})
-    w.wait_idle()
-    print(w.device_handle.user_code)     # approve it on the IdP's page
+Driven from code (tests, scripts): ``w.receive({"type": "start_device"})``, ``w.wait_idle()``.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
 import pathlib
 import time
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +49,7 @@ from ..errors import InvalidParameterError
 from .widget_device_code import DeviceCodeFlow
 from .widget_providers import USER_POOL_LABEL, ProviderOption, provider_options
 from .widget_redirect import REDIRECT_MODES, RedirectFlow
+from .widget_registry import jupyter_callback_available, live_widgets, login, register
 from .widget_state import WidgetState
 from .widget_status_panel import AccountView
 from .widget_user_pool import UserPoolFlow
@@ -63,7 +58,14 @@ from .widget_workers import Ticker
 if TYPE_CHECKING:
     from ..auth import Auth
 
-__all__ = ["USER_POOL_LABEL", "LoginWidget", "ProviderOption", "login", "provider_options"]
+__all__ = [
+    "USER_POOL_LABEL",
+    "LoginWidget",
+    "ProviderOption",
+    "live_widgets",
+    "login",
+    "provider_options",
+]
 
 log = logging.getLogger("nbauth.notebook")
 
@@ -146,13 +148,13 @@ class LoginWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self.settings = {
             "open_browser": bool(open_browser),
             "redirect_mode": redirect_mode,
-            "jupyter": _jupyter_callback_available(),
+            "jupyter": jupyter_callback_available(),
             "heartbeat_seconds": heartbeat_seconds,
         }
         self._heartbeat = Ticker(self._state.lock, self._beat, period=heartbeat_seconds)
         self.on_msg(self._on_custom_message)
         self._unsubscribe = auth.hub.listen("auth", self._account.on_hub_event)
-        _LIVE.add(self)
+        register(self)
         from .run_all_wait import install
 
         install(auth)
@@ -217,14 +219,12 @@ class LoginWidget(anywidget.AnyWidget):  # type: ignore[misc]
         """A front-end (re)rendered: say the kernel is alive and send the live ephemeral data
         again (a pending device code, the sign-in URL, the TOTP setup)."""
         with self._state.lock:
-            self.settings = {**self.settings, "jupyter": _jupyter_callback_available()}
-            self.send_message({"type": "ack", "heartbeat_seconds": self._heartbeat_period})
+            self.settings = {**self.settings, "jupyter": jupyter_callback_available()}
+            self.send_message(
+                {"type": "ack", "heartbeat_seconds": self.settings["heartbeat_seconds"]}
+            )
             for message in list(self._state.ephemeral.values()):
                 self.send_message(message)
-
-    @property
-    def _heartbeat_period(self) -> float:
-        return float(self.settings.get("heartbeat_seconds", 3.0))
 
     def _beat(self) -> bool:
         if self._state.closed:
@@ -315,15 +315,26 @@ class LoginWidget(anywidget.AnyWidget):  # type: ignore[misc]
             return False
         return within is None or self._state.clock() - seen <= within
 
-    def expects_sign_in(self, grace: float = 5.0) -> bool:
+    def start_for_waiting_cell(self) -> bool:
+        """Start a device-code sign-in with the picked (else the first) OIDC provider, for a
+        cell that waits and cannot process clicks; False when none is offered."""
+        options = [self.selected_provider, *self._options]
+        option = next((o for o in options if o.kind == "oidc"), None)
+        if option is None:
+            return False
+        self._device.start(option)
+        return True
+
+    def expects_sign_in(self, grace: float | None = 5.0) -> bool:
         """Run All should wait for a person here: the widget is open and was displayed,
         guests were not asked for, nobody is signed in, and a front-end said hello (or the
-        widget was displayed less than ``grace`` seconds ago: its hello may still be queued)."""
+        widget was displayed less than ``grace`` seconds ago: its hello may still be queued;
+        ``grace=None``: displayed is enough)."""
         if self._state.closed or self.allow_guest or self._displayed_at is None:
             return False
         if self.auth.state not in ("signed_out", "guest"):
             return False
-        if self._frontend_seen_at is not None:
+        if self._frontend_seen_at is not None or grace is None:
             return True
         return self._state.clock() - self._displayed_at < grace
 
@@ -362,7 +373,7 @@ class LoginWidget(anywidget.AnyWidget):  # type: ignore[misc]
             self.stop_background()
             for handle in pending:
                 handle.cancel()
-            _LIVE.discard(self)
+            register(self, alive=False)
         super().close()
 
     def _show_current_state(self) -> None:
@@ -384,50 +395,3 @@ class LoginWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
 def _key(option: ProviderOption) -> str:
     return option.name if option.name else option.kind
-
-
-def _jupyter_callback_available() -> bool:
-    """The Jupyter server extension answers (``mode="jupyter"`` works); False until the
-    receiver module offers the check."""
-    try:
-        from . import jupyter_receiver
-
-        check = getattr(jupyter_receiver, "server_callback_available", None)
-        return bool(check()) if callable(check) else False
-    except Exception:
-        return False
-
-
-def login(auth: Auth | None = None, **kwargs: Any) -> LoginWidget:
-    """Display a :class:`LoginWidget` and return it (keyword arguments as for the widget).
-
-    Example::
-
-        from nbauth.notebook.widget import login
-        w = login()                       # or login(providers=["user_pool"])
-    """
-    from IPython.display import display
-
-    widget = LoginWidget(auth, **kwargs)
-    display(widget)
-    return widget
-
-
-# Widgets alive in this kernel; their threads stop when the kernel exits.
-_LIVE: weakref.WeakSet[LoginWidget] = weakref.WeakSet()
-
-
-def live_widgets(auth: Auth) -> list[LoginWidget]:
-    """The open widgets of ``auth`` (Run All asks them whether to wait for a person)."""
-    return [w for w in list(_LIVE) if w.auth is auth]
-
-
-def _stop_all() -> None:
-    for widget in list(_LIVE):
-        try:
-            widget.stop_background()
-        except Exception:
-            log.debug("Stopping a login widget at exit failed", exc_info=True)
-
-
-atexit.register(_stop_all)

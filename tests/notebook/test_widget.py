@@ -255,11 +255,12 @@ def test_run_all_expects_a_person_only_with_a_live_widget(aws_env, auth, make_wi
     assert isinstance(room, RunAllWait)
     assert not room.expects_person()  # never displayed
     w._repr_mimebundle_()
-    assert room.expects_person()  # just displayed: its hello may be queued
+    assert room.expects_person()  # displayed (no kernel here: no UI polling, no hello needed)
+    assert w.expects_sign_in(5.0)  # with UI polling: its hello may still be queued
     clock[0] += 10
-    assert not room.expects_person()  # no front-end answered (a headless run)
+    assert not w.expects_sign_in(5.0)  # no front-end answered (a headless run)
     w.receive({"type": "hello", "local": True})
-    assert room.expects_person()
+    assert w.expects_sign_in(5.0) and room.expects_person()
     w.allow_guest = True
     assert not room.expects_person()
     w.allow_guest = False
