@@ -12,11 +12,14 @@ what the auth layer cannot know:
   A widget whose front-end has not said hello within 5 s of being displayed (a headless
   nbclient run) is not waited for;
 * **how to wait** — a running cell blocks the kernel's message loop, so the widget's clicks
-  and typing would queue until the cell ends; the wait runs ``jupyter_ui_poll.ui_events()``,
-  which processes widget messages (and defers other cells) meanwhile. Where that cannot work
-  (ipykernel 7 has no ``do_one_iteration``), the waiting cell starts the widget's device-code
-  sign-in itself, as the design allows: the widget shows the code and the link (kernel →
-  front-end messages and heartbeats flow while a cell runs), the person only approves;
+  and typing queue until the cell ends. The waiting cell therefore starts the widget's
+  device-code sign-in itself, as the design allows: the widget shows the code and the link
+  (kernel → front-end messages and heartbeats flow while a cell runs) and the person only
+  approves. (Processing widget messages from inside the cell — ``jupyter_ui_poll`` — needs
+  kernel internals that ipykernel 7 changed: it disables the kernel's dispatch lock, and on
+  ipykernel 7.4 it silently processes nothing. nbauth does not patch the kernel.) When the
+  widget offers no provider with a device flow (a user pool only: a password must be typed),
+  the cell says at once how to go on instead of waiting for input that cannot arrive;
 * **what the cell shows** — "Waiting for sign-in: …" with a countdown updated every
   second, replaced by the outcome; never a code or a link (those stay in the widget).
 
@@ -29,7 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -37,8 +40,11 @@ if TYPE_CHECKING:
 
 __all__ = ["RunAllWait", "install", "waiting_text"]
 
-#: How long a displayed widget may stay without a front-end before Run All stops expecting one.
-FRONTEND_GRACE_SECONDS = 5.0
+#: What the cell says when the widget can only take typed input (which waits for the cell).
+NO_DEVICE_FLOW = (
+    "Sign in with the widget above first: while cells run it cannot take a password. "
+    "Then run this cell (or the ones below) again."
+)
 
 
 def waiting_text(seconds_left: float, *, widget: bool) -> str:
@@ -61,7 +67,7 @@ class RunAllWait:
     """``Auth.on_waiting_for_sign_in`` for notebooks; see the module docstring.
 
     ``on_start(handle)`` is told when a wait starts (the extension cancels that sign-in if the
-    kernel is interrupted meanwhile); ``poll_interval`` is how often UI events are processed.
+    kernel is interrupted meanwhile); ``poll_interval`` is how often the cell looks again.
     """
 
     def __init__(
@@ -90,42 +96,42 @@ class RunAllWait:
 
     def expects_person(self) -> bool:
         """An open, displayed widget of this Auth expects a sign-in (see the module
-        docstring). Without UI polling a front-end's hello cannot arrive while a cell runs,
-        so then a displayed widget is enough."""
-        grace = FRONTEND_GRACE_SECONDS if ui_polling_works() else None
-        return any(w.expects_sign_in(grace) for w in self._widgets())
+        docstring). A front-end's hello cannot arrive while a cell runs (Run All queues the
+        cells before it), so a displayed widget is enough."""
+        return any(w.expects_sign_in(None) for w in self._widgets())
 
-    def _start_for_person(self) -> None:
-        """No UI polling (ipykernel 7 dropped what ``jupyter_ui_poll`` uses): the widget's
-        clicks would wait for this cell, so the cell starts the widget's device-code sign-in
-        itself — the person only opens the link the widget shows."""
+    def _start_for_person(self) -> bool:
+        """The widget's clicks would wait for this cell, so the cell starts the widget's
+        device-code sign-in itself — the person only opens the link the widget shows. False
+        when nothing is pending and no widget can start one (a user pool only)."""
         if self.auth.pending_sign_in is not None:
-            return
-        for widget in self._widgets():
-            if widget.expects_sign_in(None) and widget.start_for_waiting_cell():
-                return
+            return True
+        return any(
+            widget.expects_sign_in(None) and widget.start_for_waiting_cell()
+            for widget in self._widgets()
+        )
 
     def wait_until(self, done: Callable[[], bool], timeout: float) -> bool:
-        """Wait until ``done()`` (up to ``timeout`` s), processing widget messages meanwhile
-        and counting down in the cell; whether ``done()`` became true."""
+        """Wait until ``done()`` (up to ``timeout`` s), counting down in the cell; whether
+        ``done()`` became true."""
         deadline = time.monotonic() + timeout
-        if not ui_polling_works():
-            self._start_for_person()
+        if not done() and not self._start_for_person():
+            _update(self._display, NO_DEVICE_FLOW, "error")
+            self._display = None
+            return False
         shown = -1
         finished = False
-        with _ui_events() as poll:
-            while True:
-                if done():
-                    finished = True
-                    break
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                if int(left) != shown:
-                    shown = int(left)
-                    _update(self._display, waiting_text(left, widget=self._widget_wait), "warning")
-                poll(20)
-                time.sleep(self.poll_interval)
+        while True:
+            if done():
+                finished = True
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            if int(left) != shown:
+                shown = int(left)
+                _update(self._display, waiting_text(left, widget=self._widget_wait), "warning")
+            time.sleep(self.poll_interval)
         self._finish(finished)
         return finished
 
@@ -157,26 +163,6 @@ def install(auth: Auth, *, on_start: Callable[[Any], None] | None = None) -> Run
     room = RunAllWait(auth, on_start=on_start)
     auth.on_waiting_for_sign_in = room
     return room
-
-
-@contextlib.contextmanager
-def _ui_events() -> Iterator[Callable[[int], None]]:
-    """``jupyter_ui_poll.ui_events()`` in a kernel; a no-op poll elsewhere (scripts, tests)."""
-    shell = _kernel_shell()
-    if shell is None:
-        yield lambda _n: None
-        return
-    from jupyter_ui_poll import ui_events
-
-    with ui_events() as poll:
-        yield poll
-
-
-def ui_polling_works() -> bool:
-    """Whether ``jupyter_ui_poll`` can process widget messages in this kernel (it calls
-    ``kernel.do_one_iteration``, which ipykernel 7 no longer has)."""
-    shell = _kernel_shell()
-    return shell is not None and callable(getattr(shell.kernel, "do_one_iteration", None))
 
 
 def _kernel_shell() -> Any:

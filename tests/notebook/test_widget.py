@@ -255,8 +255,8 @@ def test_run_all_expects_a_person_only_with_a_live_widget(aws_env, auth, make_wi
     assert isinstance(room, RunAllWait)
     assert not room.expects_person()  # never displayed
     w._repr_mimebundle_()
-    assert room.expects_person()  # displayed (no kernel here: no UI polling, no hello needed)
-    assert w.expects_sign_in(5.0)  # with UI polling: its hello may still be queued
+    assert room.expects_person()  # displayed is enough: a hello can't arrive while cells run
+    assert w.expects_sign_in(5.0)  # with a grace: its hello may still be queued
     clock[0] += 10
     assert not w.expects_sign_in(5.0)  # no front-end answered (a headless run)
     w.receive({"type": "hello", "local": True})
@@ -277,3 +277,22 @@ def test_login_displays_and_returns_the_widget(aws_env, auth, monkeypatch):
         assert shown == [widget]
     finally:
         widget.close()
+
+
+def test_run_all_with_a_user_pool_only_widget_says_at_once_how_to_go_on(auth, make_widget):
+    """While cells run the widget cannot take a typed password (its messages wait for the
+    cell), so a waiting cell that cannot start a device-code sign-in stops at once with
+    advice instead of waiting minutes for input that cannot arrive."""
+    from nbauth.notebook.run_all_wait import NO_DEVICE_FLOW, RunAllWait
+
+    w = make_widget(providers=["user_pool"]).widget
+    w._repr_mimebundle_()
+    room = auth.on_waiting_for_sign_in
+    assert isinstance(room, RunAllWait) and room.expects_person()
+    shown: list[str] = []
+    room._display = type("D", (), {"update": lambda self, b, raw=False: shown.append(str(b))})()
+    started = time.monotonic()
+    assert room.wait_until(lambda: False, timeout=30) is False
+    assert time.monotonic() - started < 2
+    assert auth.pending_sign_in is None
+    assert any(NO_DEVICE_FLOW in text for text in shown)
