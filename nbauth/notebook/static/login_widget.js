@@ -232,7 +232,7 @@ function render({ model, el }) {
       }
       buttons.push(button(oauthLabel, "oauth-button", () => startOauth(null)));
       if (get("settings").jupyter) {
-        buttons.push(button("Sign in through this Jupyter server", "jupyter-button", () => startOauth("jupyter")));
+        buttons.push(button("Sign in through Jupyter", "jupyter-button", () => startOauth("jupyter")));
       }
       parts.push(actions(...buttons));
       first = buttons[0];
