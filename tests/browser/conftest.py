@@ -291,3 +291,7 @@ def jupyter_context(
         if report is None or report.failed:
             save_pages(context.pages, ARTIFACTS / request.node.name)
         context.close()
+        # Each notebook's kernel runs a sandbox: stop them (2 shared cores).
+        for session in jupyter.api("api/sessions"):
+            with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
+                jupyter.api(f"api/sessions/{session['id']}", method="DELETE")

@@ -5,6 +5,8 @@
   ``docs/screenshots/``; it is rewritten only when missing or when ``NBAUTH_UPDATE_SCREENSHOTS=1``
   (its pixels change with every run — a countdown, an identity id — and a test run should not
   leave the work tree modified). A copy always goes to ``test-artifacts/`` to look at.
+* The widget gallery (docs/widget.md): :func:`save_widget_state` takes each state of the
+  LoginWidget in the light and the dark theme, in JupyterLab runs, under the same rule.
 """
 
 from __future__ import annotations
@@ -44,3 +46,56 @@ def save_docs_screenshot(locator: Any, name: str) -> Path:
         DOCS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(artifact, target)
     return artifact
+
+
+#: The widget's states in the gallery (docs/widget.md), in its order.
+WIDGET_STATES = (
+    "signed-out",
+    "device-code",
+    "oauth-waiting",
+    "user-pool-form",
+    "totp-setup",
+    "error-details",
+    "signed-in",
+    "kernel-lost",
+)
+THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
+
+
+def widget_screenshots_wanted(kind: str) -> bool:
+    """Gallery pictures come from JupyterLab runs, when ``NBAUTH_UPDATE_SCREENSHOTS=1`` or a
+    picture is missing — so an ordinary run (CI) spends no time switching themes."""
+    if kind != "lab":
+        return False
+    if os.environ.get("NBAUTH_UPDATE_SCREENSHOTS") == "1":
+        return True
+    return any(
+        not (DOCS / f"widget-{state}-{theme}.png").exists()
+        for state in WIDGET_STATES
+        for theme in THEMES
+    )
+
+
+def save_widget_state(notebook: Any, widget: Any, state: str) -> list[Path]:
+    """``docs/screenshots/widget-<state>-light.png`` and ``-dark.png``: element screenshots of
+    the widget, the dark one after Settings → Theme → JupyterLab Dark (and back)."""
+    assert state in WIDGET_STATES, state
+    if not widget_screenshots_wanted(notebook.lab.kind):
+        return []
+    notebook.page.mouse.move(0, 0)  # no hover styles
+    saved = []
+    for theme, name in THEMES.items():
+        notebook.set_theme(name)
+        saved.append(save_docs_screenshot_always(widget, f"widget-{state}-{theme}.png"))
+    notebook.set_theme(THEMES["light"])
+    return saved
+
+
+def save_docs_screenshot_always(locator: Any, name: str) -> Path:
+    """As :func:`save_docs_screenshot`, written to ``docs/screenshots/`` every time."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    DOCS.mkdir(parents=True, exist_ok=True)
+    artifact = ARTIFACTS / name
+    locator.screenshot(path=str(artifact), animations="disabled", caret="hide")
+    shutil.copyfile(artifact, DOCS / name)
+    return DOCS / name
