@@ -6,7 +6,8 @@
   (its pixels change with every run — a countdown, an identity id — and a test run should not
   leave the work tree modified). A copy always goes to ``test-artifacts/`` to look at.
 * The widget gallery (docs/widget.md): :func:`save_widget_state` takes each state of the
-  LoginWidget in the light and the dark theme, in JupyterLab runs, under the same rule.
+  LoginWidget in the light and the dark theme under the same rule (once per run, by the first
+  front-end that reaches the state).
 """
 
 from __future__ import annotations
@@ -62,26 +63,28 @@ WIDGET_STATES = (
 THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
 
 
-def widget_screenshots_wanted(kind: str) -> bool:
-    """Gallery pictures come from JupyterLab runs, when ``NBAUTH_UPDATE_SCREENSHOTS=1`` or a
-    picture is missing — so an ordinary run (CI) spends no time switching themes."""
-    if kind != "lab":
+#: Gallery pictures taken in this run: the first front-end to reach a state takes it
+#: (JupyterLab's tests run first; Notebook 7 fills in a state JupyterLab did not reach).
+_TAKEN: set[str] = set()
+
+
+def widget_screenshots_wanted(state: str) -> bool:
+    """Pictures are taken when ``NBAUTH_UPDATE_SCREENSHOTS=1`` or one is missing, once per
+    run — so an ordinary run (CI) spends no time switching themes."""
+    if state in _TAKEN:
         return False
     if os.environ.get("NBAUTH_UPDATE_SCREENSHOTS") == "1":
         return True
-    return any(
-        not (DOCS / f"widget-{state}-{theme}.png").exists()
-        for state in WIDGET_STATES
-        for theme in THEMES
-    )
+    return any(not (DOCS / f"widget-{state}-{theme}.png").exists() for theme in THEMES)
 
 
 def save_widget_state(notebook: Any, widget: Any, state: str) -> list[Path]:
     """``docs/screenshots/widget-<state>-light.png`` and ``-dark.png``: element screenshots of
     the widget, the dark one after Settings → Theme → JupyterLab Dark (and back)."""
     assert state in WIDGET_STATES, state
-    if not widget_screenshots_wanted(notebook.lab.kind):
+    if not widget_screenshots_wanted(state):
         return []
+    _TAKEN.add(state)
     notebook.page.mouse.move(0, 0)  # no hover styles
     saved = []
     for theme, name in THEMES.items():
