@@ -33,6 +33,7 @@ def qr_svg(text: str) -> str:
         xmldecl=False,
         svgns=True,
         nl=False,
+        omitsize=True,  # a viewBox, no fixed width/height: the CSS size scales the whole code
     )
     return buffer.getvalue().decode("utf-8")
 

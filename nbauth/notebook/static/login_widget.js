@@ -55,7 +55,21 @@ function h(tag, attrs, ...children) {
     if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
+  if (tag === "form") node.addEventListener("keydown", submitOnEnter);
   return node;
+}
+
+// Enter in a field submits its form. Browsers do that by themselves ("implicit submission"),
+// but not inside a JupyterLab output (Notebook 7 does): so do it here, and keep the notebook's
+// own Enter shortcuts (edit mode, run cell) out of it.
+function submitOnEnter(event) {
+  if (event.key !== "Enter" || event.isComposing || event.shiftKey || event.altKey) return;
+  if (!(event.target instanceof HTMLInputElement)) return;
+  event.preventDefault();
+  event.stopPropagation();
+  const form = event.currentTarget;
+  if (typeof form.requestSubmit === "function") form.requestSubmit();
+  else form.dispatchEvent(new Event("submit", { cancelable: true }));
 }
 
 function field(labelText, input) {
@@ -103,6 +117,7 @@ function render({ model, el }) {
   let lastBeat = 0;
   let panelKey = null;
   let panel = null; // {node, focus(), onError()}
+  let focusWanted = null; // run once the inputs are enabled again (a disabled field can't take focus)
   let interacted = false; // focus moves only after the person used the widget
   let pendingTab = null; // the tab opened from the click that started a sign-in
   let tabOpened = false;
@@ -449,7 +464,7 @@ function render({ model, el }) {
       signInPanel;
     panel = make();
     body.replaceChildren(panel.node);
-    if (interacted && changedView && panel.focus) panel.focus();
+    if (interacted && changedView && panel.focus) focusWanted = panel.focus;
   }
 
   function drawStatus() {
@@ -488,7 +503,7 @@ function render({ model, el }) {
       errorSeq = error.seq;
       showDetails = false;
       if (pendingTab) closeTab(); // the sign-in never started: no blank tab left behind
-      if (interacted && panel && panel.onError) panel.onError();
+      if (interacted && panel && panel.onError) focusWanted = panel.onError;
     }
   }
 
@@ -517,6 +532,11 @@ function render({ model, el }) {
     drawStatus();
     drawError();
     drawBusy();
+    if (focusWanted && connected() && !model.get("busy")) {
+      const focus = focusWanted;
+      focusWanted = null;
+      focus();
+    }
   }
 
   // -- the kernel -----------------------------------------------------------------------------
