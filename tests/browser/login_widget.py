@@ -161,3 +161,22 @@ def approve_on_idp_page(page: Any, username: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Approve").click()
     expect(page.locator("h1")).to_have_text(re.compile("approved|connected", re.I))
+
+
+def submit_with_enter(field: Any) -> None:
+    """Press Enter in ``field`` (no click on a submit button). The widget empties a submitted
+    field at once (or the step ends and the field goes), so a field still holding its text
+    after 5 s means Enter submitted nothing."""
+    field.press("Enter")
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            if field.count() == 0 or field.input_value(timeout=1_000) == "":
+                return
+        except Exception:  # detached between the two calls: the step ended
+            if field.count() == 0:
+                return
+            raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Enter did not submit the form of {field}")
+        time.sleep(0.1)

@@ -21,15 +21,38 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.browser.jupyterlab import JupyterLab, Notebook
 from tests.browser.login_widget import (
     LOST,
     WidgetView,
     approve_on_idp_page,
     open_widget_notebook,
+    submit_with_enter,
 )
 from tests.browser.otp import TotpSetup, decode_qr
 from tests.browser.screenshots import ARTIFACTS, save_widget_state
+
+#: Failures that are the widget's (not the harness's), by (test, front-end): strict xfails,
+#: so a fix shows up as XPASS and the mark must go. Symptoms as seen in Chromium 156.
+TOTP_STEP_FOCUS = (
+    "TOTP setup: when the step appears the code box is not focused (focus stays on <body>): "
+    "the challenge panel is drawn and asks for focus, then is redrawn when the 'totp' message "
+    "(QR, key) arrives - the same view, so the focus request points at the replaced input"
+)
+KNOWN_WIDGET_BUGS = {
+    ("test_totp_setup_from_the_qr_code_with_a_wrong_code_first", "lab"): TOTP_STEP_FOCUS,
+    ("test_totp_setup_from_the_qr_code_with_a_wrong_code_first", "notebook"): TOTP_STEP_FOCUS,
+}
+
+
+@pytest.fixture(autouse=True)
+def _known_widget_bugs(request: pytest.FixtureRequest, jupyter: JupyterLab) -> None:
+    reason = KNOWN_WIDGET_BUGS.get((request.node.originalname, jupyter.kind))
+    if reason:
+        request.node.add_marker(pytest.mark.xfail(strict=True, reason=reason))
+
 
 #: Words a developer's message has and a person's must not (issue 12, item 3).
 DEVELOPER_WORDS = re.compile(r"Exception|RespondToAuthChallenge|VerifySoftwareToken|access_denied")
@@ -95,7 +118,7 @@ def test_user_pool_password_is_never_saved_and_enter_signs_in(
     # focused for the retry. Enter submits (no click on "Sign in").
     wrong = "Wrong-" + user["password"][::-1]
     view("password").fill(wrong)
-    view("password").press("Enter")
+    submit_with_enter(view("password"))
     expect_error_in_words(view)
     later = Later()
     later.check("focus after a wrong password", focused(view("password")))
@@ -106,7 +129,7 @@ def test_user_pool_password_is_never_saved_and_enter_signs_in(
     save_widget_state(nb, view.root, "error-details")
 
     view("password").fill(user["password"])
-    view("password").press("Enter")
+    submit_with_enter(view("password"))
     view.expect_signed_in(user["username"])
     expect(view("error")).to_be_empty()
     expect(view("countdown")).to_contain_text("AWS credentials")
@@ -171,11 +194,11 @@ def test_oauth_waiting_then_a_pasted_address_enter_and_retry(
 
     nb.page.bring_to_front()
     view("paste-input").fill(re.sub(r"state=[^&]+", "state=forged", address))
-    view("paste-input").press("Enter")
+    submit_with_enter(view("paste-input"))
     expect_error_in_words(view)
     expect(view("paste-input")).to_be_visible()  # try again
     view("paste-input").fill(address)
-    view("paste-input").press("Enter")
+    submit_with_enter(view("paste-input"))
     view.expect_signed_in(user["username"])
     run.save_and_scan([url, address, user["password"], *run.issued()])
 
@@ -190,7 +213,7 @@ def test_totp_setup_from_the_qr_code_with_a_wrong_code_first(
     view.choose(USER_POOL)
     view("username").fill(user["username"])
     view("password").fill(user["password"])
-    view("password").press("Enter")
+    submit_with_enter(view("password"))
 
     qr = view("totp-qr")
     expect(qr.locator("svg")).to_be_visible(timeout=30_000)
@@ -216,7 +239,7 @@ def test_totp_setup_from_the_qr_code_with_a_wrong_code_first(
     run.save_and_scan([user["password"], setup.secret, uri])
 
     view("code-input").fill(setup.wrong_code())
-    view("code-input").press("Enter")
+    submit_with_enter(view("code-input"))
     expect_error_in_words(view)
     expect(view("code-input")).to_be_visible()  # not thrown back to the password form
     later.check("focus after a wrong code", focused(view("code-input")))
@@ -224,7 +247,7 @@ def test_totp_setup_from_the_qr_code_with_a_wrong_code_first(
     expect(view("password")).to_have_count(0)
 
     view("code-input").fill(setup.fresh_code())
-    view("code-input").press("Enter")
+    submit_with_enter(view("code-input"))
     view.expect_signed_in(user["username"])
     run.save_and_scan([user["password"], setup.secret, uri, *run.issued()])
     later.done()
@@ -240,7 +263,7 @@ def test_a_stopped_kernel_and_a_reopened_notebook_never_say_signed_in(
     view.choose(USER_POOL)
     view("username").fill(user["username"])
     view("password").fill(user["password"])
-    view("password").press("Enter")
+    submit_with_enter(view("password"))
     view.expect_signed_in(user["username"])
     saved = run.save_and_scan([user["password"]])  # widget state saved while signed in
 
