@@ -117,7 +117,9 @@ function render({ model, el }) {
   let lastBeat = 0;
   let panelKey = null;
   let panel = null; // {node, focus(), onError()}
-  let focusWanted = null; // run once the inputs are enabled again (a disabled field can't take focus)
+  // "focus" or "onError": called on the current panel once its inputs are enabled again (a
+  // disabled field can't take focus, and a redraw replaces the fields a request was made for)
+  let focusWanted = null;
   let interacted = false; // focus moves only after the person used the widget
   let pendingTab = null; // the tab opened from the click that started a sign-in
   let tabOpened = false;
@@ -462,9 +464,12 @@ function render({ model, el }) {
     const make =
       { device: devicePanel, browser: browserPanel, challenge: challengePanel, signed_in: accountPanel }[view] ||
       signInPanel;
+    // A redraw of the same step (e.g. the TOTP key and QR arriving) keeps focus in the step:
+    // a focus request for the replaced panel, or focus inside it, moves to the new one.
+    const hadFocus = body.contains(document.activeElement);
     panel = make();
     body.replaceChildren(panel.node);
-    if (interacted && changedView && panel.focus) focusWanted = panel.focus;
+    if (interacted && !focusWanted && (changedView || hadFocus)) focusWanted = "focus";
   }
 
   function drawStatus() {
@@ -503,7 +508,7 @@ function render({ model, el }) {
       errorSeq = error.seq;
       showDetails = false;
       if (pendingTab) closeTab(); // the sign-in never started: no blank tab left behind
-      if (interacted && panel && panel.onError) focusWanted = panel.onError;
+      if (interacted && panel && panel.onError) focusWanted = "onError";
     }
   }
 
@@ -532,10 +537,10 @@ function render({ model, el }) {
     drawStatus();
     drawError();
     drawBusy();
-    if (focusWanted && connected() && !model.get("busy")) {
-      const focus = focusWanted;
+    if (focusWanted && panel && connected() && !model.get("busy")) {
+      const method = panel[focusWanted] || panel.focus;
       focusWanted = null;
-      focus();
+      if (method) method();
     }
   }
 
