@@ -257,15 +257,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-@pytest.fixture
-def lab_context(
-    browser: Any, jupyter_lab: JupyterLab, request: pytest.FixtureRequest
+@contextlib.contextmanager
+def _signed_in_context(
+    browser: Any, server: JupyterLab, request: pytest.FixtureRequest
 ) -> Iterator[Any]:
-    """A browser context (its own cookies) holding JupyterLab's login cookie."""
+    """A browser context (its own cookies) holding the server's login cookie; on failure its
+    tabs go to ``test-artifacts/``; at the end the notebooks' kernels are stopped (each runs a
+    sandbox, and 2 cores are shared)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(30_000)
     page = context.new_page()
-    page.goto(f"{jupyter_lab.url}lab?token={jupyter_lab.token}")  # sets the login cookie
+    page.goto(f"{server.url}{server.home}?token={server.token}")  # sets the login cookie
     try:
         yield context
     finally:
@@ -273,6 +275,18 @@ def lab_context(
         if report is None or report.failed:
             save_pages(context.pages, ARTIFACTS / request.node.name)
         context.close()
+        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
+            for session in server.api("api/sessions"):
+                server.api(f"api/sessions/{session['id']}", method="DELETE")
+
+
+@pytest.fixture
+def lab_context(
+    browser: Any, jupyter_lab: JupyterLab, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    """A browser context signed in to JupyterLab (token cookie)."""
+    with _signed_in_context(browser, jupyter_lab, request) as context:
+        yield context
 
 
 @pytest.fixture
@@ -280,18 +294,5 @@ def jupyter_context(
     browser: Any, jupyter: JupyterLab, request: pytest.FixtureRequest
 ) -> Iterator[Any]:
     """As ``lab_context``, for whichever front-end ``jupyter`` is (JupyterLab or Notebook 7)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    page.goto(f"{jupyter.url}{jupyter.home}?token={jupyter.token}")  # sets the login cookie
-    try:
+    with _signed_in_context(browser, jupyter, request) as context:
         yield context
-    finally:
-        report = getattr(request.node, "report_call", None)
-        if report is None or report.failed:
-            save_pages(context.pages, ARTIFACTS / request.node.name)
-        context.close()
-        # Each notebook's kernel runs a sandbox: stop them (2 shared cores).
-        for session in jupyter.api("api/sessions"):
-            with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
-                jupyter.api(f"api/sessions/{session['id']}", method="DELETE")
