@@ -214,6 +214,7 @@ def test_totp_setup_from_the_qr_code_with_a_wrong_code_first(
     later = Later()
     later.check("focus on the code box of the TOTP setup", focused(view("code-input")))
     png = qr.screenshot(animations="disabled")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)  # a clean clone has no artifacts folder yet
     (ARTIFACTS / f"totp-qr-{jupyter.kind}.png").write_bytes(png)
     later.check("the key is hidden until 'Show key'", hidden(view("totp-key")))
     view("totp-show-key").click()
