@@ -6,9 +6,12 @@ is read (unknown Amplify keys are ignored, as Amplify itself does); the
 ``nbauth`` section holds what Amplify has no key for and is checked strictly,
 so a typo is reported instead of silently ignored.
 
-AWS endpoints are deliberately *not* configured here: botocore decides them
-(``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_<SERVICE>``, a profile's
-``services`` section), so the same code talks to AWS or to a local emulator.
+Endpoints: on AWS nothing is needed (botocore finds Cognito and S3). A local emulator such as
+the sandbox is named in the configuration itself, as Amplify v6 does
+(``auth.user_pool_endpoint`` and ``auth.identity_pool_endpoint``, Amplify's ``userPoolEndpoint``
+and ``identityPoolEndpoint``), plus ``nbauth.aws_endpoint_url`` for the AWS clients made from
+``boto3_session()``; nothing process-wide is set. Without them botocore's own conventions apply
+(``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_<SERVICE>``, a profile's ``services`` section).
 
 Example::
 
@@ -44,6 +47,8 @@ _AUTH_OVERRIDES = {
     "user_pool_client_id",
     "identity_pool_id",
     "unauthenticated_identities_enabled",
+    "user_pool_endpoint",
+    "identity_pool_endpoint",
 }
 _NBAUTH_KEYS = {
     "oidc_providers",
@@ -51,6 +56,7 @@ _NBAUTH_KEYS = {
     "refresh",
     "storage",
     "user_pool_client_secret",
+    "aws_endpoint_url",
 }
 
 
@@ -99,6 +105,12 @@ class AuthConfig:
     storage_path: str | None = None
     #: For app clients with a secret (SECRET_HASH); Amplify's outputs never hold one.
     user_pool_client_secret: str | None = field(default=None, repr=False)
+    #: Amplify v6's ``userPoolEndpoint``: where Cognito user-pool calls go (``None``: AWS).
+    user_pool_endpoint: str | None = None
+    #: Amplify v6's ``identityPoolEndpoint``: where identity-pool calls go (``None``: AWS).
+    identity_pool_endpoint: str | None = None
+    #: The endpoint of every client made from ``boto3_session()`` (``None``: botocore decides).
+    aws_endpoint_url: str | None = None
     source: str = "dict"
 
     @property
@@ -245,6 +257,15 @@ _OIDC_PROVIDER_KEYS = (
 )
 
 
+def _endpoint(section: Mapping[str, Any], key: str, path: str) -> str | None:
+    """An endpoint URL: https, or http on this machine only (credentials travel through it)."""
+    value = _str(section, key, path, re.compile(r"^https?://[^\s/?#]+/?\Z"), "an https:// URL")
+    if value is not None and not is_secure_url(value):
+        error = _fail(f"{path}.{key}", "an https:// URL (http:// only on this machine)", value)
+        raise InsecureEndpointError(error.message, error.recovery_suggestion)
+    return value.rstrip("/") if value is not None else None
+
+
 def _display_name(spec: Mapping[str, Any], path: str) -> str | None:
     value = _str(
         spec,
@@ -386,5 +407,8 @@ def load_config(config: Any = None, **overrides: Any) -> AuthConfig:
         storage_kind=kind,
         storage_path=_str(storage, "path", "nbauth.storage"),
         user_pool_client_secret=_str(nb, "user_pool_client_secret", "nbauth"),
+        user_pool_endpoint=_endpoint(auth, "user_pool_endpoint", "auth"),
+        identity_pool_endpoint=_endpoint(auth, "identity_pool_endpoint", "auth"),
+        aws_endpoint_url=_endpoint(nb, "aws_endpoint_url", "nbauth"),
         source=source,
     )
