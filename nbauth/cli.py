@@ -4,12 +4,15 @@
   default, ``--redirect`` for code + PKCE); ``nbauth credential-process`` prints AWS's
   ``credential_process`` JSON from it and ``nbauth configure-aws-profile NAME`` writes the AWS
   profile that runs it (commands in :mod:`nbauth.cli_commands`).
-* ``nbauth demo`` — the main job on the local sandbox, step by step: sign in
+* ``nbauth demo`` — nbauth's whole path on the local sandbox, step by step: sign in
   with the device code at the sandbox IdP, federate the ID token into the
   identity pool, and list the sandbox S3 bucket through ``nbauth.boto3_session()``
   (``--flow federation``: federate a user-pool token by hand instead).
 * ``nbauth sandbox`` — run the sandbox until Ctrl-C (``--write-config`` writes
-  ``amplify_outputs.json`` for notebooks to use).
+  ``amplify_outputs.json`` for notebooks to use while it runs).
+
+Ctrl-C stops ``demo`` and ``sandbox`` cleanly: the sandbox's servers shut down, one line
+("Stopped.") and exit code 130.
 """
 
 from __future__ import annotations
@@ -37,12 +40,17 @@ def _start_sandbox(lifetime: int) -> Any:
     print(f"    AWS endpoint  {sb.aws_endpoint_url}")
     print(f"    IdP issuer    {sb.issuer}")
     print(f"    identity pool {sb.identity_pool_id}")
-    # botocore's own convention decides the endpoint; nbauth's identity calls are unsigned,
-    # so no AWS keys are needed (or used) on this side.
-    os.environ["AWS_ENDPOINT_URL"] = sb.aws_endpoint_url
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        os.environ.pop(name, None)
+    # The sandbox's configuration carries its endpoints (nbauth.configure(sb.config)); nothing
+    # process-wide is set, and nbauth's identity calls are unsigned: no AWS keys are used.
     return sb
+
+
+def _stop(sb: Any) -> None:
+    """Stop the sandbox; a second Ctrl-C does not interrupt the shutdown the first one asked for."""
+    from .sandbox.command import sigint_ignored
+
+    with sigint_ignored():
+        sb.stop()
 
 
 def _approve_when_asked(sb: Any, handle: Any, mode: str) -> None:
@@ -74,7 +82,9 @@ def _approve_when_asked(sb: Any, handle: Any, mode: str) -> None:
 
 
 def demo(lifetime: int = 3600, watch: float = 0.0, approve: str = "ask") -> int:
-    """The main job on a fresh sandbox: device-code sign-in, federation, S3. Never a secret."""
+    """Device-code sign-in, federation and S3 on a fresh sandbox, printed step by step.
+
+    Never prints a secret."""
     import nbauth
 
     sb = _start_sandbox(lifetime)
@@ -130,7 +140,7 @@ def demo(lifetime: int = 3600, watch: float = 0.0, approve: str = "ask") -> int:
         print(f"\n    Hub events seen: {', '.join(events)}")
         auth.close()
     finally:
-        sb.stop()
+        _stop(sb)
     print("\nDone: sandbox stopped.")
     return 0
 
@@ -159,7 +169,7 @@ def _watch(auth: Any, s3: Any, bucket: str, seconds: float, lifetime: int) -> No
 
 
 def federation_demo(lifetime: int = 3600) -> int:
-    """Federate a user-pool ID token by hand (the seed's federateToIdentityPool) and list S3."""
+    """Federate a user-pool ID token by hand (Amplify's ``federateToIdentityPool``), list S3."""
     import nbauth
 
     sb = _start_sandbox(lifetime)
@@ -177,28 +187,43 @@ def federation_demo(lifetime: int = 3600) -> int:
         nbauth.clear_federation_to_identity_pool()
         auth.close()
     finally:
-        sb.stop()
+        _stop(sb)
     print("\nDone: sandbox stopped.")
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``nbauth`` command."""
-    from . import __version__
+def _version() -> str:
+    """The installed distribution's version (``nbauth.__version__`` when run from a tree)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nbauth")
+    except PackageNotFoundError:
+        from . import __version__
+
+        return __version__
+
+
+def _parser() -> argparse.ArgumentParser:
     from .cli_commands import add_commands
-    from .cli_commands.common import run_guarded
 
     parser = argparse.ArgumentParser(
         prog="nbauth",
         description="Sign in from a terminal and get AWS credentials that stay fresh, for "
-        "Python, the AWS CLI and any SDK.",
+        "Python, the AWS CLI and any SDK. Try it without an AWS account: nbauth demo.",
         epilog="Exit codes: 0 done, 1 not signed in or failed, 2 usage or configuration error, "
-        "130 cancelled. `nbauth COMMAND --help` for a command's options.",
+        "130 cancelled (Ctrl-C). Run nbauth COMMAND --help for a command's options.",
     )
-    parser.add_argument("--version", action="version", version=f"nbauth {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"nbauth {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
     add_commands(sub)
-    demo_parser = sub.add_parser("demo", help="run the main job on the local sandbox")
+    demo_parser = sub.add_parser(
+        "demo",
+        help="sign in, federate and list S3 on a local sandbox, step by step",
+        description="Start a local sandbox, sign in with the device code at its OpenID "
+        "provider, federate the ID token into its identity pool and list its S3 bucket through "
+        "nbauth.boto3_session(), printing each step. No AWS account needed. Ctrl-C stops it.",
+    )
     demo_parser.add_argument(
         "--credentials-lifetime",
         type=int,
@@ -226,12 +251,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="device",
         help="device-code sign-in (default) or federating a user-pool token by hand",
     )
-    sub.add_parser("sandbox", help="run the local sandbox until Ctrl-C", add_help=False)
+    sub.add_parser(
+        "sandbox",
+        help="run a local Cognito + S3 + OpenID provider until Ctrl-C",
+        add_help=False,
+    )
+    return parser
+
+
+def _stopped() -> int:
+    print("\nStopped.", file=sys.stderr, flush=True)
+    return 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``nbauth`` command."""
+    from .cli_commands.common import run_guarded
+
+    parser = _parser()
     args, rest = parser.parse_known_args(argv)
     if args.command == "sandbox":
-        from .sandbox import main as sandbox_main
+        from .sandbox.command import main as sandbox_main
 
-        return int(sandbox_main(rest) or 0)
+        return int(sandbox_main(rest, prog=f"{parser.prog} sandbox") or 0)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     handler = getattr(args, "handler", None)
@@ -241,9 +283,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.flow == "federation":
             return federation_demo(lifetime=args.credentials_lifetime)
         return demo(lifetime=args.credentials_lifetime, watch=args.watch, approve=args.approve)
+    except KeyboardInterrupt:
+        return _stopped()
     except ImportError as exc:
+        from .core.install_hints import pip_install_hint
+
         print(
-            f"nbauth demo needs the sandbox extra: pip install 'nbauth[sandbox]' ({exc})",
+            f"nbauth: the demo needs nbauth's sandbox extra ({exc}).\n"
+            f"  {pip_install_hint('sandbox')}",
             file=sys.stderr,
         )
         return 2

@@ -181,7 +181,9 @@ class CredentialsPipeline:
                     from ..aws.identity_pool import IdentityPoolClient
 
                     client = IdentityPoolClient(
-                        self.config.require_identity_pool(), self.config.region or ""
+                        self.config.require_identity_pool(),
+                        self.config.region or "",
+                        endpoint_url=self.config.identity_pool_endpoint,
                     )
                     self._pool = IdentityPoolCredentialsProvider(
                         client,

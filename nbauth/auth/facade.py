@@ -260,7 +260,8 @@ class Auth(UserPoolAPI):
 
     def boto3_session(self, *, region_name: str | None = None, **kwargs: Any) -> boto3.Session:
         """A ``boto3.Session`` whose credentials are live: refreshed in place, so clients
-        made from it keep working across refreshes.
+        made from it keep working across refreshes. With ``nbauth.aws_endpoint_url`` in the
+        configuration (the sandbox's config has it) its clients go to that endpoint.
 
         Example::
 
@@ -274,7 +275,10 @@ class Auth(UserPoolAPI):
                     self._reader.current_credentials, refresh=self._refresh_credentials
                 )
         return make_boto3_session(
-            self._live_credentials, region_name or self.config.region, **kwargs
+            self._live_credentials,
+            region_name or self.config.region,
+            self.config.aws_endpoint_url,
+            **kwargs,
         )
 
     # -- waiting for a sign-in in progress (Run All) -------------------------------------

@@ -153,10 +153,29 @@ def _retry_once_after_refresh(credentials: LiveCredentials) -> Callable[..., Any
     return needs_retry
 
 
+class EndpointSession(boto3.Session):
+    """A ``boto3.Session`` whose clients (and resources) go to one configured endpoint unless
+    a call names its own ``endpoint_url``: the configuration's ``nbauth.aws_endpoint_url``
+    (a local emulator), set for this session only, never for the process."""
+
+    def __init__(self, *args: Any, endpoint_url: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.endpoint_url = endpoint_url
+
+    def client(self, *args: Any, **kwargs: Any) -> Any:
+        if self.endpoint_url and len(args) < 6 and kwargs.get("endpoint_url") is None:
+            kwargs["endpoint_url"] = self.endpoint_url  # boto3's resource() passes it by name
+        return super().client(*args, **kwargs)
+
+
 def make_boto3_session(
-    credentials: LiveCredentials, region_name: str | None, **session_kwargs: Any
+    credentials: LiveCredentials,
+    region_name: str | None,
+    endpoint_url: str | None = None,
+    **session_kwargs: Any,
 ) -> boto3.Session:
-    """A new ``boto3.Session`` whose credential chain starts with ``credentials``."""
+    """A new ``boto3.Session`` whose credential chain starts with ``credentials`` and whose
+    clients go to ``endpoint_url`` (``None``: where botocore decides)."""
     install_redaction()
     core = botocore.session.get_session()
     core.get_component("credential_provider").insert_before(
@@ -164,4 +183,11 @@ def make_boto3_session(
     )
     # More specific than botocore's own "needs-retry.<service>" handler, so it is asked first.
     core.register("needs-retry.*.*", _retry_once_after_refresh(credentials))
+    if endpoint_url:
+        return EndpointSession(
+            botocore_session=core,
+            region_name=region_name,
+            endpoint_url=endpoint_url,
+            **session_kwargs,
+        )
     return boto3.Session(botocore_session=core, region_name=region_name, **session_kwargs)

@@ -31,9 +31,11 @@ class IdentityPoolClient:
         *,
         boto3_session: boto3.Session | None = None,
         client: Any = None,
+        endpoint_url: str | None = None,
     ) -> None:
         self.identity_pool_id = identity_pool_id
         self.region = region
+        self.endpoint_url = endpoint_url
         self._session = boto3_session
         self._client = client
         self._lock = threading.Lock()
@@ -47,11 +49,16 @@ class IdentityPoolClient:
                     if self._session is not None:
                         self._client = bound_client(
                             self._session.client(
-                                "cognito-identity", region_name=self.region, config=CLIENT_CONFIG
+                                "cognito-identity",
+                                region_name=self.region,
+                                endpoint_url=self.endpoint_url,
+                                config=CLIENT_CONFIG,
                             )
                         )
                     else:
-                        self._client = unsigned_client("cognito-identity", self.region)
+                        self._client = unsigned_client(
+                            "cognito-identity", self.region, self.endpoint_url
+                        )
         return self._client
 
     def _call(self, operation: str, method: str, **params: Any) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 Cognito's identity-pool calls (``GetId``, ``GetCredentialsForIdentity``) and user-pool sign-in
 calls (``InitiateAuth``, ``RespondToAuthChallenge``, ``SignUp``, …) are unauthenticated in AWS:
 the tokens or passwords in them are the proof. So, like Amplify in a browser, nbauth calls them
-unsigned. Endpoints follow botocore's conventions (``AWS_ENDPOINT_URL``,
+unsigned. The endpoint is the configuration's (``auth.identity_pool_endpoint``,
+``auth.user_pool_endpoint``, as Amplify v6's ``identityPoolEndpoint`` / ``userPoolEndpoint``)
+when it names one; otherwise botocore's conventions decide (``AWS_ENDPOINT_URL``,
 ``AWS_ENDPOINT_URL_<SERVICE>``, a profile's ``services``).
 
 botocore's own retries are off: nbauth's refresh engine owns retry and backoff, so throttling is
@@ -50,16 +52,22 @@ _ENDPOINT_ENV = (
 )
 
 
-def unsigned_client(service: str, region: str) -> Any:
-    """The shared unsigned client of ``service`` in ``region`` for the current endpoint setup."""
+def unsigned_client(service: str, region: str, endpoint_url: str | None = None) -> Any:
+    """The shared unsigned client of ``service`` in ``region`` at ``endpoint_url`` (``None``:
+    botocore's endpoint for the current environment)."""
     service_env = "AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")
-    key = (service, region, *(os.environ.get(n, "") for n in (*_ENDPOINT_ENV, service_env)))
+    environment = (
+        () if endpoint_url else (os.environ.get(n, "") for n in (*_ENDPOINT_ENV, service_env))
+    )
+    key = (service, region, endpoint_url or "", *environment)
     client = _CLIENTS.get(key)
     if client is None:
         with _LOCK:
             client = _CLIENTS.get(key)
             if client is None:
                 install_redaction()
-                client = boto3.Session().client(service, region_name=region, config=CLIENT_CONFIG)
+                client = boto3.Session().client(
+                    service, region_name=region, endpoint_url=endpoint_url, config=CLIENT_CONFIG
+                )
                 _CLIENTS[key] = bound_client(client)  # a total deadline and a size cap
     return client

@@ -44,7 +44,11 @@ def _base_url(domain: str) -> str:
     return f"{scheme}://{domain.rstrip('/')}"
 
 
-def _cognito_idp_endpoint(region: str) -> str:
+def _cognito_idp_endpoint(region: str, configured: str | None) -> str:
+    """Where the user pool's JWKS is served: the configured ``user_pool_endpoint``, else
+    botocore's endpoint for ``cognito-idp`` in ``region``."""
+    if configured:
+        return configured.rstrip("/")
     import boto3
 
     client = boto3.Session().client("cognito-idp", region_name=region)
@@ -70,7 +74,8 @@ def managed_login_spec(config: AuthConfig, provider: str | None) -> ProviderSpec
         )
     base = _base_url(oauth.domain)
     issuer = f"https://cognito-idp.{config.region}.amazonaws.com/{config.user_pool_id}"
-    jwks_uri = f"{_cognito_idp_endpoint(config.region)}/{config.user_pool_id}/.well-known/jwks.json"
+    endpoint = _cognito_idp_endpoint(config.region, config.user_pool_endpoint)
+    jwks_uri = f"{endpoint}/{config.user_pool_id}/.well-known/jwks.json"
     metadata = ProviderMetadata(
         issuer=issuer,
         token_endpoint=f"{base}/oauth2/token",

@@ -94,6 +94,7 @@ class UserPoolClient:
         self.user_pool_id = config.user_pool_id
         self.client_id = config.user_pool_client_id
         self._client_secret = config.user_pool_client_secret
+        self._endpoint_url = config.user_pool_endpoint
         self.clock = clock
         self._spec = UserPoolSpec(
             region=self.region,
@@ -113,7 +114,7 @@ class UserPoolClient:
 
     @property
     def client(self) -> Any:
-        return unsigned_client("cognito-idp", self.region)
+        return unsigned_client("cognito-idp", self.region, self._endpoint_url)
 
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
         """Call ``operation`` (e.g. ``"InitiateAuth"``) with the non-None ``params``."""

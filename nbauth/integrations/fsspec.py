@@ -10,9 +10,10 @@ so one ``S3FileSystem`` — and pandas' cached one — keeps working across refr
     df.to_csv(f"s3://team-data/private/{identity_id}/out.csv",
               storage_options=nbauth.fsspec_storage_options())
 
-The endpoint follows botocore's conventions (``AWS_ENDPOINT_URL``,
-``AWS_ENDPOINT_URL_S3``, a profile's ``services``), as for :meth:`Auth.boto3_session`; the
-region is the configuration's. Needs the ``data`` extra (``pip install 'nbauth[data]'``).
+The endpoint is the configuration's ``nbauth.aws_endpoint_url`` when it has one (the
+sandbox's does), as for :meth:`Auth.boto3_session`; otherwise botocore's conventions apply
+(``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_S3``, a profile's ``services``). The region is the
+configuration's. Needs the ``data`` extra (``pip install 'nbauth[data]'``).
 """
 
 from __future__ import annotations
@@ -133,9 +134,18 @@ def fsspec_storage_options(auth: Auth | None = None) -> dict[str, Any]:
 
         pd.read_csv("s3://bucket/key.csv", storage_options=nbauth.fsspec_storage_options())
     """
+    if auth is None:
+        from ..api import current_auth
+
+        auth = current_auth()
     session = aiobotocore_session(auth)
     options: dict[str, Any] = {"session": session}
+    client_kwargs: dict[str, Any] = {}
     region = session.get_config_variable("region")
     if region:
-        options["client_kwargs"] = {"region_name": region}
+        client_kwargs["region_name"] = region
+    if auth.config.aws_endpoint_url:
+        client_kwargs["endpoint_url"] = auth.config.aws_endpoint_url
+    if client_kwargs:
+        options["client_kwargs"] = client_kwargs
     return options

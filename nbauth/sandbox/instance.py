@@ -243,7 +243,10 @@ class Sandbox(UserPoolControls):
 
         ``auth.oauth`` points at the IdP's Cognito managed-login paths
         (``domain`` is ``127.0.0.1:<idp port>``, served over http);
-        ``nbauth.oidc_providers.sandbox`` is the IdP itself.
+        ``nbauth.oidc_providers.sandbox`` is the IdP itself. The endpoints travel with it
+        (``auth.user_pool_endpoint``, ``auth.identity_pool_endpoint`` and
+        ``nbauth.aws_endpoint_url``), so ``nbauth.configure(sb.config)`` is all a notebook
+        needs: nothing process-wide is set.
         """
         idp = self.idp_url
         return {
@@ -254,6 +257,8 @@ class Sandbox(UserPoolControls):
                 "user_pool_client_id": self.user_pool_client_id,
                 "identity_pool_id": self.identity_pool_id,
                 "unauthenticated_identities_enabled": self._allow_guest,
+                "user_pool_endpoint": self.aws_endpoint_url,
+                "identity_pool_endpoint": self.aws_endpoint_url,
                 "oauth": {
                     "domain": idp.split("://", 1)[1],
                     "scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
@@ -278,6 +283,7 @@ class Sandbox(UserPoolControls):
                     }
                 },
                 "default_provider": "sandbox",
+                "aws_endpoint_url": self.aws_endpoint_url,
                 "refresh": {"margin_seconds": 300, "jitter_seconds": 30},
                 "storage": {"kind": "memory"},
             },
