@@ -222,24 +222,35 @@ def serve_credentials(auth: HasCurrentCredentials) -> LocalCredentialsEndpoint:
 # -- one endpoint exported to the process environment (the kernel's children) -----------------
 
 _exported_lock = threading.Lock()
-_exported: tuple[LocalCredentialsEndpoint, dict[str, str | None]] | None = None
+#: The exported endpoint, the variables it set and what they held before.
+_exported: tuple[LocalCredentialsEndpoint, dict[str, str], dict[str, str | None]] | None = None
+ENDPOINT_URL_VAR = "AWS_ENDPOINT_URL"
 
 
-def export_credentials_endpoint(auth: HasCurrentCredentials) -> LocalCredentialsEndpoint:
+def export_credentials_endpoint(
+    auth: HasCurrentCredentials, *, aws_endpoint_url: str | None = None
+) -> LocalCredentialsEndpoint:
     """Serve ``auth``'s credentials and set the two variables in ``os.environ``, so every child
     process started from now on (``!aws …``, ``subprocess``, pyarrow) uses them. Replaces an
     endpoint exported earlier. botocore in this process finds them too (see the module note).
+
+    ``aws_endpoint_url`` (the configuration's ``nbauth.aws_endpoint_url``, e.g. the sandbox's)
+    is exported as ``AWS_ENDPOINT_URL`` too, so the children talk to the same AWS as the kernel.
     """
     global _exported
     endpoint = serve_credentials(auth)
+    variables = endpoint.env()
+    if aws_endpoint_url:
+        variables[ENDPOINT_URL_VAR] = aws_endpoint_url
     with _exported_lock:
         previous, _exported = _exported, None
-    saved = _unexport(previous) if previous is not None else None
+    saved = _unexport(previous) if previous is not None else {}
     with _exported_lock:
-        if saved is None:
-            saved = {name: os.environ.get(name) for name in (FULL_URI_VAR, AUTHORIZATION_TOKEN_VAR)}
-        os.environ.update(endpoint.env())
-        _exported = (endpoint, saved)
+        for name in variables:
+            if name not in saved:
+                saved[name] = os.environ.get(name)
+        os.environ.update(variables)
+        _exported = (endpoint, variables, saved)
     return endpoint
 
 
@@ -250,7 +261,7 @@ def exported_credentials_endpoint() -> LocalCredentialsEndpoint | None:
 
 
 def stop_exported_credentials_endpoint() -> bool:
-    """Stop the exported endpoint and restore the two variables; whether one was running."""
+    """Stop the exported endpoint and restore the variables; whether one was running."""
     global _exported
     with _exported_lock:
         exported, _exported = _exported, None
@@ -261,10 +272,11 @@ def stop_exported_credentials_endpoint() -> bool:
 
 
 def _unexport(
-    exported: tuple[LocalCredentialsEndpoint, dict[str, str | None]],
+    exported: tuple[LocalCredentialsEndpoint, dict[str, str], dict[str, str | None]],
 ) -> dict[str, str | None]:
-    endpoint, saved = exported
-    for name, value in endpoint.env().items():
+    """Put back what the variables held before (unless changed since); what was saved."""
+    endpoint, variables, saved = exported
+    for name, value in variables.items():
         if os.environ.get(name) != value:
             continue  # changed since: not ours any more
         before = saved.get(name)

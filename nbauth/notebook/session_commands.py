@@ -16,7 +16,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from .default_auth import config_available, configured_auth, not_configured
-from .display import Code, Line, Message, show
+from .display import Code, Line, Message, Segment, show
 from .magic_command_line import SUBCOMMANDS
 from .status_rows import pending_line, shown_state, status_rows
 
@@ -114,16 +114,18 @@ class SessionCommands:
             return
         auth = self._auth()
         auth.current_credentials()  # typed errors (not signed in…) before anything is exported
-        endpoint = served.export_credentials_endpoint(auth)
+        endpoint_url = auth.config.aws_endpoint_url
+        endpoint = served.export_credentials_endpoint(auth, aws_endpoint_url=endpoint_url)
+        names = [served.FULL_URI_VAR, served.AUTHORIZATION_TOKEN_VAR]
+        if endpoint_url:  # the configuration's AWS (a local emulator): children use it too
+            names.append(served.ENDPOINT_URL_VAR)
+        set_line: list[Segment] = ["Set: "]
+        for index, name in enumerate(names):
+            set_line += [Code(name), " and " if index == len(names) - 2 else ", "]
+        set_line[-1] = "."
         lines: list[Line] = [
             ("Child processes (", Code("!aws …"), ", pyarrow, any AWS SDK) now use this session."),
-            (
-                "Set: ",
-                Code(served.FULL_URI_VAR),
-                " and ",
-                Code(served.AUTHORIZATION_TOKEN_VAR),
-                ".",
-            ),
+            tuple(set_line),
             "A plain boto3.client() in this kernel finds them too (the same credentials).",
             ("Stop: ", Code("%nbauth serve-credentials --stop"), "."),
         ]

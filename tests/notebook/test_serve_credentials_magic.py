@@ -102,3 +102,32 @@ def test_serve_credentials_signed_out_exports_nothing(shell: InteractiveShell) -
     assert "Traceback" not in shown.text
     assert exported_credentials_endpoint() is None
     assert FULL_URI_VAR not in os.environ
+
+
+def test_serve_credentials_exports_the_configured_aws_endpoint(
+    sb: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With no AWS_ENDPOINT_URL anywhere, the configuration's ``nbauth.aws_endpoint_url`` (the
+    sandbox's) reaches the children with the credentials, and ``--stop`` takes it back."""
+    pytest.importorskip("awscli")
+    from tests.support.aws_env import isolate_from_machine
+
+    isolate_from_machine(monkeypatch, tmp_path)
+    monkeypatch.delenv(FULL_URI_VAR, raising=False)
+    monkeypatch.delenv(AUTHORIZATION_TOKEN_VAR, raising=False)
+    with clean_shell(monkeypatch, tmp_path) as ip:
+        line(ip, "load_ext", "nbauth")
+        magic(ip, f"config {write_config(sb, tmp_path / 'amplify_outputs.json')}")
+        ip.user_ns["id_token"] = sb.id_token()
+        provider = nbauth.AuthProvider.user_pool(sb.region, sb.user_pool_id).logins_key
+        magic(ip, f"federate id_token {provider}")
+
+        shown = magic(ip, "serve-credentials")
+        assert os.environ["AWS_ENDPOINT_URL"] == sb.aws_endpoint_url
+        assert "AWS_ENDPOINT_URL" in shown.text
+        result = aws_s3_ls(sb)
+        assert result.returncode == 0, result.stderr
+        assert "public/data/example.csv" in result.stdout
+
+        magic(ip, "serve-credentials --stop")
+        assert "AWS_ENDPOINT_URL" not in os.environ
