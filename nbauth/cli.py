@@ -18,7 +18,6 @@ Ctrl-C stops ``demo`` and ``sandbox`` cleanly: the sandbox's servers shut down, 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import threading
 import time

@@ -1,5 +1,6 @@
 """The profile-aware commands of ``nbauth``: ``login``, ``status``, ``logout``,
-``credential-process`` and ``configure-aws-profile`` (``nbauth/cli.py`` dispatches to them).
+``credential-process`` and ``configure-aws-profile`` (``nbauth/cli.py`` dispatches to them), and
+``jupyter-setup``, which enables the Jupyter server extension.
 
 Each command is a function ``(args) -> exit code`` set as the parser's ``handler``; errors and
 exit codes are shared (:mod:`nbauth.cli_commands.common`).
@@ -28,7 +29,7 @@ def _aws_profile_name(value: str) -> str:
 
 def add_commands(sub: Any) -> None:
     """Add the commands to ``sub`` (the ``add_subparsers()`` of ``nbauth``)."""
-    from . import aws_commands, session_commands
+    from . import aws_commands, jupyter_setup, session_commands
 
     p = sub.add_parser(
         "login",
@@ -102,3 +103,5 @@ def add_commands(sub: Any) -> None:
         "--allow-guest", action="store_true", help="pass --allow-guest to credential-process"
     )
     p.set_defaults(handler=aws_commands.configure_aws_profile)
+
+    jupyter_setup.add_jupyter_setup(sub)

@@ -1,29 +1,36 @@
-"""``python -m nbauth.sandbox`` (and ``nbauth sandbox``): run a sandbox until Ctrl-C.
+"""``nbauth sandbox`` (and ``python -m nbauth.sandbox``): run a sandbox until Ctrl-C.
 
-Prints the configuration, the AWS endpoint, the IdP's issuer and the pages a
-person uses (device code entry, sign-in), then serves until interrupted.
+Prints a short banner — what runs, where, how to use it — then serves until interrupted.
+``--write-config PATH`` writes the configuration for notebooks and tools to use, and removes it
+again when the sandbox stops (it names ports that close with it); ``--print-config`` prints it.
+Ctrl-C stops the servers and exits with 130, SIGTERM with 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["main"]
+__all__ = ["INTERRUPTED", "main", "sigint_ignored", "write_config"]
+
+#: The exit code after Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED = 130
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m nbauth.sandbox",
-        description="Run a local, offline Cognito user pool + identity pool + S3 and an "
-        "OpenID provider for nbauth.",
+        prog=prog,
+        description="Run a local, offline Cognito user pool, identity pool and S3 bucket and an "
+        "OpenID provider on 127.0.0.1, for trying nbauth without an AWS account. Serves until "
+        "Ctrl-C.",
     )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: free)")
     parser.add_argument(
@@ -43,7 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--write-config",
         metavar="PATH",
-        help="write the amplify_outputs.json configuration to PATH",
+        help="write the configuration (amplify_outputs.json) to PATH while the sandbox runs; "
+        "removed when it stops",
+    )
+    parser.add_argument(
+        "--print-config", action="store_true", help="print the configuration (JSON) as well"
     )
     return parser
 
@@ -58,52 +69,86 @@ def write_config(config: dict[str, Any], path: str | os.PathLike[str]) -> Path:
 
 
 def _describe(sb: Any, config_path: Path | None, out: TextIO) -> None:
-    print(json.dumps(sb.config, indent=2), file=out)
-    print(file=out)
-    print(f"nbauth sandbox running at {sb.aws_endpoint_url}", file=out)
+    def say(line: str = "") -> None:
+        print(line, file=out)
+
+    say("nbauth sandbox: a local Cognito user pool, identity pool and S3, and an OpenID provider")
+    say()
+    say(f"  AWS endpoint  {sb.aws_endpoint_url}   (Cognito, S3 bucket {sb.bucket}, STS, IAM)")
+    say(f"  OpenID provider (issuer): {sb.issuer}")
+    say(f"    device page    {sb.device_page_url}   (enter the code a notebook shows)")
+    say(f"    sign-in page   {sb.issuer}/authorize   (client {sb.oidc_client_id}, PKCE)")
+    say(f"    managed login  {sb.issuer}/oauth2/authorize   (Cognito Hosted UI paths)")
+    say(f"  Demo user     {sb.demo_username} / {sb.demo_password}")
+    say()
     if config_path is not None:
-        print(f"configuration written to {config_path}", file=out)
-    print(file=out)
-    print("Use it from a shell (the fake keys are for admin calls only):", file=out)
+        say(f"Configuration: {config_path} (removed when the sandbox stops). In a notebook:")
+        say(f"  nbauth.configure({str(config_path)!r})")
+        say(f"In a terminal: nbauth login --config {config_path}")
+    else:
+        say("Configuration: --write-config PATH writes it for notebooks and `nbauth login`,")
+        say("--print-config prints it; in Python, nbauth.sandbox.start() gives it as sb.config.")
+    say("AWS CLI and other tools (the keys are the sandbox's admin keys):")
     for name, value in sb.env.items():
-        print(f"  export {name}={value}", file=out)
-    print(file=out)
-    print("or from Python:", file=out)
-    print(f'  os.environ["AWS_ENDPOINT_URL"] = "{sb.aws_endpoint_url}"', file=out)
-    print(file=out)
-    print(f"OpenID provider (issuer): {sb.issuer}", file=out)
-    print(f"  discovery     {sb.issuer}/.well-known/openid-configuration", file=out)
-    print(f"  device page   {sb.device_page_url}   (enter the code a notebook shows)", file=out)
-    print(f"  sign-in page  {sb.issuer}/authorize   (client {sb.oidc_client_id}, PKCE)", file=out)
-    print(f"  managed login {sb.issuer}/oauth2/authorize   (Cognito Hosted UI paths)", file=out)
-    print(f"Demo user: {sb.demo_username} / {sb.demo_password}", file=out)
+        say(f"  export {name}={value}")
+    say()
     print("Press Ctrl-C to stop.", file=out, flush=True)
 
 
-def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
-    """Start a sandbox, print how to use it, serve until Ctrl-C (or SIGTERM)."""
-    args = _parser().parse_args(argv)
-    out = out or sys.stdout
-    from .instance import start  # moto is heavy; import it only when starting
-
-    stop = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    sb = start(
-        region=args.region,
-        credentials_lifetime=args.credentials_lifetime,
-        allow_guest=not args.no_guest,
-        port=args.port,
-        idp_port=args.idp_port,
-    )
+@contextlib.contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """A second Ctrl-C must not interrupt the shutdown it asked for."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        config_path = write_config(sb.config, args.write_config) if args.write_config else None
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    out: TextIO | None = None,
+    prog: str = "python -m nbauth.sandbox",
+) -> int:
+    """Start a sandbox, print how to use it, serve until Ctrl-C (exit 130) or SIGTERM (exit 0)."""
+    args = _parser(prog).parse_args(argv)
+    out = out or sys.stdout
+    stop = threading.Event()
+    sb = None
+    config_path: Path | None = None
+    status = 0
+    try:
+        from .instance import start  # moto is heavy; import it only when starting
+
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        sb = start(
+            region=args.region,
+            credentials_lifetime=args.credentials_lifetime,
+            allow_guest=not args.no_guest,
+            port=args.port,
+            idp_port=args.idp_port,
+        )
+        if args.write_config:
+            config_path = write_config(sb.config, Path(args.write_config).resolve())
+        if args.print_config:
+            print(json.dumps(sb.config, indent=2), file=out)
         _describe(sb, config_path, out)
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
-        pass
+        status = INTERRUPTED
     finally:
-        sb.stop()
-        print("nbauth sandbox stopped.", file=out, flush=True)
-    return 0
+        with sigint_ignored():
+            if config_path is not None:
+                config_path.unlink(missing_ok=True)
+            if sb is not None:
+                sb.stop()
+    # After Ctrl-C the terminal shows "^C" where the cursor is: the message gets its own line.
+    message = "\nStopped." if status == INTERRUPTED else "nbauth sandbox stopped."
+    print(message, file=out, flush=True)
+    return status
