@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from ..errors import ConfigurationError, UnsafeStorageError
+from .install_hints import pip_install_hint
 
 __all__ = [
     "FileStorage",
@@ -237,7 +238,7 @@ class KeyringStorage:
         except ImportError as exc:
             raise ConfigurationError(
                 "nbauth.storage.kind is 'keyring' but the keyring package is not installed.",
-                "pip install 'nbauth[keyring]', or use storage kind 'file' or 'memory'.",
+                f"{pip_install_hint('keyring')}, or use storage kind 'file' or 'memory'.",
                 underlying=exc,
             ) from None
         self._keyring = keyring

@@ -46,6 +46,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from ..core.install_hints import pip_install_hint
 from ..errors import CallbackValidationError, InvalidParameterError
 from ..oidc.redirect_state import WRONG_STATE_MESSAGE, state_matches
 from .callback_drop_box import CALLBACK_DIR_ENV, CALLBACK_PATH, CallbackDropBox, read_json
@@ -72,10 +73,14 @@ _NO_EXTENSION = (
     "mode='jupyter' needs the nbauth Jupyter server extension, and the Jupyter server that "
     "started this kernel has not loaded it."
 )
-_NO_EXTENSION_FIX = (
-    "Install nbauth in the Jupyter server's environment (pip install 'nbauth[notebook]' enables "
-    "the extension) and restart Jupyter, or use mode='paste' on a remote kernel."
-)
+
+
+def _no_extension_fix() -> str:
+    return (
+        f"Install nbauth in the Jupyter server's environment ({pip_install_hint('notebook')}), "
+        "enable its extension there (nbauth jupyter-setup) and restart Jupyter, or use "
+        "mode='paste' on a remote kernel."
+    )
 
 
 class JupyterReceiver:
@@ -304,7 +309,7 @@ def jupyter_redirect_uri(
     env = os.environ if env is None else env
     directory = env.get(CALLBACK_DIR_ENV)
     if not directory and not redirect_uri:
-        raise InvalidParameterError(_NO_EXTENSION, _NO_EXTENSION_FIX)
+        raise InvalidParameterError(_NO_EXTENSION, _no_extension_fix())
     box = CallbackDropBox(directory or None)
     if redirect_uri:
         parts = urlsplit(redirect_uri)

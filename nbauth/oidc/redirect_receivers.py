@@ -41,6 +41,7 @@ from collections.abc import Callable
 from importlib.metadata import EntryPoint, entry_points
 from typing import Protocol, cast
 
+from ..core.install_hints import pip_install_hint
 from ..errors import ConfigurationError, InvalidParameterError
 from .rfc8252 import first_loopback_uri, loopback_receiver
 
@@ -167,9 +168,8 @@ def redirect_receiver_factory(mode: object) -> RedirectReceiverFactory:
             raise ConfigurationError(
                 "mode='jupyter' needs nbauth's Jupyter receiver, and no "
                 f"{ENTRY_POINT_GROUP!r} entry point named 'jupyter' is installed.",
-                "Reinstall nbauth so its entry points are registered (pip install "
-                "'nbauth[notebook]', or pip install -e . in a source checkout), or use "
-                "mode='paste'.",
+                "Reinstall nbauth so its entry points are registered "
+                f"({pip_install_hint('notebook')}), or use mode='paste'.",
             )
     raise InvalidParameterError(
         f"mode must be one of {', '.join(redirect_receiver_modes())}, got {mode!r}.",
