@@ -333,3 +333,91 @@ def test_no_token_or_key_shaped_strings_are_committed():
         text = path.read_text(errors="replace")
         assert not jwt.search(text), f"JWT-shaped string in {rel}"
         assert not key.search(text), f"AWS key-shaped string in {rel}"
+
+
+# -- the newcomer's path: README, docs/index.md, LICENSE, .ci/run -------------------------------
+
+
+def _section(text: str, heading: str) -> str:
+    """From ``heading`` to the next heading of the same or a higher level."""
+    level = heading.split(" ", 1)[0]
+    start = text.index(heading + "\n") + len(heading) + 1
+    ends = [m.start() for m in re.finditer(rf"^#{{1,{len(level)}}} ", text[start:], re.M)]
+    return text[start : start + ends[0]] if ends else text[start:]
+
+
+def _bash_blocks(text: str) -> list[str]:
+    return [b.strip() for b in re.findall(r"^```bash\n(.*?)^```", text, re.M | re.S)]
+
+
+VENV = "python3 -m venv .venv && . .venv/bin/activate && "
+
+
+def test_quick_start_is_two_commands_that_make_their_own_venv():
+    """A fresh machine's system Python may refuse ``pip install`` (PEP 668): each command makes
+    and uses ``.venv``. One runs the demo on the sandbox, one the tests; Jupyter comes after.
+    (``tests/test_readme_commands.py`` checks that ``.ci/run`` runs the test command.)"""
+    readme = (ROOT / "README.md").read_text()
+    quick = _section(readme, "## Quick start (two commands on a fresh machine)")
+    before_jupyter = quick.split("### Use it in Jupyter", 1)[0]
+    commands = _bash_blocks(before_jupyter)
+    assert len(commands) == 2, commands
+    demo, tests = commands
+    for command in commands:
+        assert command.startswith(VENV) and "\n" not in command, command
+        assert "python -m pip install -e '.[" in command and "sudo" not in command
+    assert demo.endswith("python -m nbauth demo") and "'.[sandbox]'" in demo
+    assert tests.endswith("python -m pytest") and "'.[dev]'" in tests
+    jupyter = _bash_blocks(quick.split("### Use it in Jupyter", 1)[1])
+    assert len(jupyter) == 1 and jupyter[0].startswith(VENV), jupyter
+    assert "[notebook" in jupyter[0] and "nbauth jupyter-setup" in jupyter[0]
+    assert "docs/index.md" in readme
+
+
+def test_a_venv_in_the_checkout_is_ignored():
+    """The Quick start makes ``.venv`` here: git, ruff (it reads .gitignore) and pytest (it skips
+    dot-directories; testpaths is ``tests``) leave it alone; so is a written configuration."""
+    for path in (".venv/lib/x.py", "amplify_outputs.json"):
+        one = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT, capture_output=True)
+        if one.returncode == 128:
+            pytest.skip("not a git checkout")
+        assert one.returncode == 0, f"{path} is not gitignored"
+
+
+def test_docs_index_links_every_document_and_notebook():
+    index = ROOT / "docs" / "index.md"
+    text = index.read_text()
+    links = set(re.findall(r"\]\(([^)#]+)\)", text))
+    for link in links:
+        assert (index.parent / link).exists(), f"docs/index.md: {link} does not exist"
+    expected = {p.name for p in (ROOT / "docs").glob("*.md") if p.name != "index.md"}
+    expected |= {f"../notebooks/{p.name}" for p in (ROOT / "notebooks").glob("*.ipynb")}
+    missing = sorted(expected - links)
+    assert not missing, f"docs/index.md does not link: {missing}"
+    for line in text.splitlines():  # one line each saying what it is for
+        if re.match(r"- \[[^]]+\]\([^)]+\)$", line.strip()):
+            pytest.fail(f"docs/index.md: a link without a word on what it is for: {line}")
+
+
+WORDS_ONLY_INSIDERS_KNOW = re.compile(
+    r"\bthe seed\b|\bseed's\b|\bmain job\b|\bissue \d+|\bround \d+|\binvariant \d+", re.I
+)
+
+
+def test_readme_and_docs_speak_to_a_reader_who_saw_no_internal_document():
+    found = {}
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if WORDS_ONLY_INSIDERS_KNOW.search(line):
+                found[f"{_rel(path)}:{number}"] = line.strip()
+    assert not found, f"internal words:\n{_offenders(found)}"
+
+
+def test_license_is_apache_2_and_pyproject_names_it():
+    text = (ROOT / "LICENSE").read_text()
+    assert text.lstrip().startswith("Apache License\n                           Version 2.0")
+    assert "END OF TERMS AND CONDITIONS" in text
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "Apache-2.0"
+    assert project["license-files"] == ["LICENSE"]

@@ -1,6 +1,6 @@
 """The pluggable parts, as Amplify's ``TokenProvider`` and ``CredentialsAndIdentityIdProvider``.
 
-Example — a custom token provider (the seed's "OIDC auth to AppSync")::
+Example — a custom token provider (as in Amplify's "OIDC auth to AppSync" recipe)::
 
     class MyTokens:
         def get_tokens(self, *, force_refresh=False):

@@ -1,8 +1,9 @@
 """Which addresses the login widget makes links or opens: http(s) only.
 
 The identity provider supplies ``verification_uri_complete`` and the authorization URL; a
-``javascript:``, ``data:`` or ``file:`` one is shown as text and never opened (issue 11). The
-front-end checks again before it sets an ``href`` or calls ``window.open``.
+``javascript:``, ``data:`` or ``file:`` one is shown as text and never opened (a link from the
+IdP must never run script). The front-end checks again before it sets an ``href`` or calls
+``window.open``.
 
 Example::
 
