@@ -58,6 +58,7 @@ _EXPORTS = {
     "AuthProvider": "core.logins",
     "LoginsProvider": "core.logins",
     "JWT": "core.jwt",
+    "OpaqueToken": "core.values",
     "decode_jwt": "core.jwt",
     "AWSCredentials": "core.values",
     "AuthSession": "core.values",
@@ -97,6 +98,7 @@ __all__ = [
     "LoginWidget",
     "LoginsProvider",
     "MemoryStorage",
+    "OpaqueToken",
     "RefreshPolicy",
     "SignInResult",
     "TokenProvider",
@@ -194,6 +196,7 @@ if TYPE_CHECKING:
         AWSCredentials,
         CredentialsAndIdentityId,
         FederateToIdentityPoolResult,
+        OpaqueToken,
         SignInResult,
     )
     from .events import Hub, hub

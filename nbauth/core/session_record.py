@@ -12,7 +12,13 @@ Stored form (JSON; records written before the tokens were kept hold the first tw
 
     {"provider": "<provider name>", "refresh_token": "<token>",
      "id_token": "<jwt>", "access_token": "<jwt or opaque>", "expires_at": <epoch s>,
-     "scope": "<scopes>"}
+     "access_token_expires_at": <epoch s>, "scope": "<scopes>"}
+
+``expires_at`` is when the first of the tokens lapses (what a refresh is timed by);
+``access_token_expires_at`` is an opaque access token's own expiry (the token response's
+``expires_in`` counted from receipt; a JWT access token carries its ``exp``, and its record has
+no such key). Records written before it was kept lack it: their ``expires_at`` already bounded
+the access token, so a reader uses that instead (:attr:`SessionRecord.access_token_expiry`).
 
 A sign-out leaves a mark (``{"signed_out": true}``) instead of the record, so other processes
 can tell "signed out elsewhere" from "the store was deleted". An unreadable record is treated
@@ -74,11 +80,22 @@ class SessionRecord:
     #: When the tokens stop being valid (epoch seconds); ``None`` without tokens.
     expires_at: float | None = None
     scope: str | None = None
+    #: When an opaque access token lapses (its ``expires_in``); ``None`` for a JWT access token,
+    #: when unknown, or in records written before it was kept (see :attr:`access_token_expiry`).
+    access_token_expires_at: float | None = None
 
     @property
     def key(self) -> str:
         """The storage key of this record."""
         return session_storage_key(self.issuer, self.client_id)
+
+    @property
+    def access_token_expiry(self) -> float | None:
+        """When the access token lapses: ``access_token_expires_at``, else (a record written
+        before it was kept) ``expires_at``, which bounded the access token too."""
+        if self.access_token_expires_at is not None:
+            return self.access_token_expires_at
+        return self.expires_at
 
     def holds_tokens_until(self, now: float) -> bool:
         """Whether the record holds tokens still valid at ``now`` (epoch seconds)."""
@@ -111,6 +128,7 @@ class SessionRecord:
             access_token=_text(data, "access_token"),
             expires_at=expires_at,
             scope=_text(data, "scope"),
+            access_token_expires_at=epoch_or_none(data.get("access_token_expires_at")),
         )
 
     def with_refresh_token(self, refresh_token: str) -> SessionRecord:
@@ -124,10 +142,16 @@ class SessionRecord:
         id_token: str | None,
         expires_at: float,
         scope: str | None = None,
+        access_token_expires_at: float | None = None,
     ) -> SessionRecord:
         """The same record holding new current tokens."""
         return replace(
-            self, access_token=access_token, id_token=id_token, expires_at=expires_at, scope=scope
+            self,
+            access_token=access_token,
+            id_token=id_token,
+            expires_at=expires_at,
+            scope=scope,
+            access_token_expires_at=access_token_expires_at,
         )
 
     def save(self, storage: KeyValueStorage) -> None:
@@ -140,6 +164,8 @@ class SessionRecord:
                 payload["id_token"] = self.id_token
             if self.scope:
                 payload["scope"] = self.scope
+            if self.access_token_expires_at is not None:
+                payload["access_token_expires_at"] = self.access_token_expires_at
         storage.set(self.key, json.dumps(payload))
 
     def remove(self, storage: KeyValueStorage) -> None:

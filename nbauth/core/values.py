@@ -7,6 +7,7 @@ session in a notebook never leaks it.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -20,6 +21,7 @@ __all__ = [
     "AuthTokens",
     "CredentialsAndIdentityId",
     "FederateToIdentityPoolResult",
+    "OpaqueToken",
     "SignInResult",
 ]
 
@@ -99,6 +101,76 @@ class FederateToIdentityPoolResult(NamedTuple):
     credentials: AWSCredentials
 
 
+class OpaqueToken:
+    """An access token that is not a JWT, as the identity provider issued it.
+
+    Many IdPs (Google, Auth0 without an API audience, oidc-provider by default) issue access
+    tokens only the provider itself can read. The client knows the string and how long the
+    provider said it lives, nothing more. Its API mirrors :class:`~nbauth.JWT` so code reading
+    ``tokens.access_token`` works for either:
+
+    * ``to_string()`` gives the token as issued (send it as the bearer token);
+    * ``expires_at`` is epoch seconds, from the token response's ``expires_in`` taken at receipt,
+      or ``None`` when the provider did not say;
+    * ``payload`` and ``header`` are always empty dicts (there are no claims to read), and
+      ``issuer``/``subject`` are ``None``: ask the ID token who the user is.
+
+    ``repr()``/``str()`` never show the token (as a JWT's). Equal when the strings are equal;
+    pickles like a JWT (keep it where secrets may live).
+    """
+
+    __slots__ = ("_raw", "expires_at")
+
+    def __init__(self, raw: str, expires_at: float | None = None) -> None:
+        if not isinstance(raw, str) or not raw.strip():
+            raise InvalidTokenError("An opaque token must be a non-empty string.")
+        if expires_at is not None and (
+            isinstance(expires_at, bool)
+            or not isinstance(expires_at, (int, float))
+            or not math.isfinite(expires_at)
+        ):
+            raise InvalidTokenError("An opaque token's expires_at must be finite epoch seconds.")
+        self._raw = raw.strip()
+        self.expires_at: float | None = None if expires_at is None else float(expires_at)
+
+    def to_string(self) -> str:
+        """The token, as issued (what a JWT's ``to_string()`` gives)."""
+        return self._raw
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """Always ``{}``: an opaque token has no claims the client can read."""
+        return {}
+
+    @property
+    def header(self) -> dict[str, Any]:
+        """Always ``{}``: an opaque token has no JOSE header."""
+        return {}
+
+    @property
+    def issuer(self) -> None:
+        return None
+
+    @property
+    def subject(self) -> None:
+        return None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OpaqueToken) and other._raw == self._raw
+
+    def __hash__(self) -> int:
+        return hash(self._raw)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (OpaqueToken, (self._raw, self.expires_at))
+
+    def __repr__(self) -> str:
+        exp = None if self.expires_at is None else int(self.expires_at)
+        return f"OpaqueToken(expires_at={exp!r}, token={REDACTED})"
+
+    __str__ = __repr__
+
+
 def _as_jwt(value: Any, field: str) -> JWT | None:
     if value is None or isinstance(value, JWT):
         return value
@@ -109,16 +181,43 @@ def _as_jwt(value: Any, field: str) -> JWT | None:
     )
 
 
+def _as_access_token(value: Any) -> JWT | OpaqueToken | None:
+    # A string is read as a JWT (a malformed one stays an error); an opaque token is only ever
+    # an OpaqueToken, made by whoever knows the token response (and so its expiry).
+    if isinstance(value, OpaqueToken):
+        return value
+    if value is not None and not isinstance(value, (JWT, str)):
+        raise InvalidTokenError(
+            "access_token must be a JWT string, an nbauth JWT or an OpaqueToken, got "
+            f"{type(value).__name__}."
+        )
+    return _as_jwt(value, "access_token")
+
+
 class AuthTokens:
-    """A user's tokens: ``access_token`` and ``id_token`` as decoded :class:`JWT` objects."""
+    """A user's tokens: ``id_token`` a decoded :class:`JWT`; ``access_token`` a :class:`JWT`, or
+    an :class:`OpaqueToken` when the IdP's access tokens are not JWTs.
+
+    Either way ``access_token.to_string()`` is the token to send as a bearer token. There must
+    be an ID token or a JWT access token (something that names the user and can be federated).
+    """
 
     __slots__ = ("access_token", "id_token")
 
-    def __init__(self, access_token: JWT | str | None = None, id_token: JWT | str | None = None):
-        self.access_token = _as_jwt(access_token, "access_token")
+    def __init__(
+        self,
+        access_token: JWT | OpaqueToken | str | None = None,
+        id_token: JWT | str | None = None,
+    ):
+        self.access_token = _as_access_token(access_token)
         self.id_token = _as_jwt(id_token, "id_token")
-        if self.access_token is None and self.id_token is None:
-            raise InvalidTokenError("AuthTokens needs an access_token or an id_token.")
+        if self.id_token is None and not isinstance(self.access_token, JWT):
+            raise InvalidTokenError(
+                "AuthTokens needs an id_token or a JWT access_token."
+                if self.access_token is None
+                else "AuthTokens with an opaque access_token needs an id_token: the opaque token "
+                "names no user and cannot be federated."
+            )
 
     @classmethod
     def coerce(cls, value: Any) -> AuthTokens | None:
@@ -140,11 +239,27 @@ class AuthTokens:
 
     @property
     def federation_token(self) -> JWT:
-        """The token an identity pool accepts: the ID token, else the access token."""
-        token = self.id_token or self.access_token
+        """The token an identity pool accepts: the ID token, else a JWT access token."""
+        token = self.id_token
+        if token is None and isinstance(self.access_token, JWT):
+            token = self.access_token
         if token is None:  # __init__ refuses this; only a later assignment could get here
-            raise InvalidTokenError("AuthTokens has neither an access_token nor an id_token.")
+            raise InvalidTokenError("AuthTokens has neither an ID token nor a JWT access token.")
         return token
+
+    @property
+    def expires_at(self) -> float | None:
+        """The earliest expiry of the tokens held (ID token ``exp``, a JWT access token's
+        ``exp``, an opaque access token's ``expires_at``); ``None`` when none says."""
+        known = [
+            exp
+            for exp in (
+                self.id_token.expires_at if self.id_token is not None else None,
+                self.access_token.expires_at if self.access_token is not None else None,
+            )
+            if exp is not None
+        ]
+        return min(known) if known else None
 
     def __eq__(self, other: object) -> bool:
         return (

@@ -1,7 +1,8 @@
 """A ``requests`` auth that sends the signed-in user's token (the seed's "OIDC auth to AppSync").
 
 Each request carries ``Authorization: Bearer <token>`` with the current access (or ID) token,
-refreshed as needed by nbauth's token provider. A ``401`` answer makes it refresh the tokens once
+as the IdP issued it (a JWT, or an opaque access token such as Google's), refreshed as needed
+by nbauth's token provider. A ``401`` answer makes it refresh the tokens once
 and resend the request.
 
 Example::
@@ -41,15 +42,15 @@ class BearerTokenAuth(AuthBase):
 
     def _token(self, force_refresh: bool = False) -> str:
         tokens = self._auth.fetch_auth_session(force_refresh=force_refresh).tokens
-        jwt = None
+        token = None  # a JWT or an OpaqueToken: to_string() is the bearer token either way
         if tokens is not None:
-            jwt = tokens.access_token if self._kind == "access" else tokens.id_token
-        if jwt is None:
+            token = tokens.access_token if self._kind == "access" else tokens.id_token
+        if token is None:
             raise NoCredentialsError(
                 f"No {self._kind} token: nobody is signed in.",
                 "Sign in first (sign_in_with_device_code(), sign_in_with_redirect(), sign_in()).",
             )
-        return jwt.to_string()
+        return token.to_string()
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = f"Bearer {self._token()}"

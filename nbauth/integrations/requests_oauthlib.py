@@ -1,8 +1,9 @@
 """A requests-oauthlib ``OAuth2Session`` pre-wired to nbauth's token provider.
 
 For code built on requests-oauthlib: the session's token is taken from nbauth before every
-request (so it is always the fresh, nbauth-refreshed one), and requests-oauthlib never sees the
-refresh token. Its DEBUG logs print tokens; nbauth's logging filter redacts them.
+request (so it is always the fresh, nbauth-refreshed one; JWT or opaque, as the IdP issued
+it), and requests-oauthlib never sees the refresh token. Its DEBUG logs print tokens; nbauth's
+logging filter redacts them.
 
 Example::
 
@@ -45,14 +46,14 @@ def oauth2_session(auth: Auth | None = None, *, token: str = "access") -> OAuth2
 
     def current_token() -> dict[str, Any]:
         tokens = bound.fetch_auth_session().tokens
-        jwt = None
+        held = None  # a JWT or an OpaqueToken (its expires_at from expires_in)
         if tokens is not None:
-            jwt = tokens.access_token if token == "access" else tokens.id_token
-        if jwt is None:
+            held = tokens.access_token if token == "access" else tokens.id_token
+        if held is None:
             raise NoCredentialsError(f"No {token} token: nobody is signed in.")
-        expires_at = jwt.expires_at
+        expires_at = held.expires_at
         return {
-            "access_token": jwt.to_string(),
+            "access_token": held.to_string(),
             "token_type": "Bearer",
             **({"expires_at": expires_at} if expires_at else {}),
         }

@@ -234,6 +234,7 @@ class OIDCTokenProvider:
                 refresh_token=stored.refresh_token,
                 expires_at=stored.expires_at,
                 scope=stored.scope,
+                access_token_expires_at=stored.access_token_expiry,
             )
         except AuthError:
             return None  # not tokens after all: refresh instead
@@ -321,6 +322,7 @@ class OIDCTokenProvider:
                 id_token=tokens.id_token,
                 expires_at=tokens.expires_at,
                 scope=tokens.scope,
+                access_token_expires_at=tokens.access_token_expires_at,
             ).save(self.storage)
 
     def _save_rotated(self, rotated: str) -> None:
