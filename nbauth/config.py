@@ -1,10 +1,13 @@
 """Configuration: Amplify Gen 2 ``amplify_outputs.json`` plus an ``nbauth`` section.
 
 ``load_config`` accepts a path, a dict, or nothing (then ``$NBAUTH_CONFIG``,
-then ``./amplify_outputs.json``). Only the ``auth`` section of Amplify's file
-is read (unknown Amplify keys are ignored, as Amplify itself does); the
-``nbauth`` section holds what Amplify has no key for and is checked strictly,
-so a typo is reported instead of silently ignored.
+then ``./amplify_outputs.json``). Keys are checked strictly against Amplify Gen 2's outputs schema
+(the top level, ``auth``, ``auth.oauth``) and nbauth's own section: a typo is reported with the
+closest allowed key (:mod:`nbauth.config_checks`), an Amplify Gen 1 or Amplify JS configuration
+with its Gen 2 equivalent (:mod:`nbauth.config_gen1`). Of Amplify's sections only ``auth`` is
+read. A configuration with no identity pool, no user pool and no OpenID provider is refused: it
+could give neither tokens nor credentials. Providers may name a ``preset``
+(:mod:`nbauth.oidc.presets`) that fills scopes, ``authorize_params`` and ``device_flow``.
 
 Endpoints: on AWS nothing is needed (botocore finds Cognito and S3). A local emulator such as
 the sandbox is named in the configuration itself, as Amplify v6 does
@@ -22,7 +25,6 @@ Example::
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 from collections.abc import Mapping
@@ -30,8 +32,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .config_checks import (
+    AUTH_KEYS,
+    AUTH_OVERRIDES,
+    NBAUTH_KEYS,
+    OAUTH_KEYS,
+    OIDC_PROVIDER_KEYS,
+    REFRESH_KEYS,
+    STORAGE_KEYS,
+    TOP_LEVEL_KEYS,
+    authorize_params,
+    bool_value,
+    check_keys,
+    did_you_mean,
+    fail,
+    number_value,
+    section,
+    str_list,
+    str_value,
+    unknown_key,
+)
+from .config_gen1 import javascript_object, refuse_other_formats
 from .errors import ConfigurationError, InsecureEndpointError
 from .net.secure_urls import is_secure_url
+from .oidc.presets import PRESETS
 
 __all__ = ["AuthConfig", "OAuthConfig", "OIDCProviderConfig", "load_config"]
 
@@ -41,23 +65,6 @@ _IDENTITY_POOL_ID = re.compile(
     r"^([a-z]{2}(?:-[a-z]+)+-\d{1,2}):[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\Z"
 )
 _CLIENT_ID = re.compile(r"^[\w+]+\Z")
-_AUTH_OVERRIDES = {
-    "aws_region",
-    "user_pool_id",
-    "user_pool_client_id",
-    "identity_pool_id",
-    "unauthenticated_identities_enabled",
-    "user_pool_endpoint",
-    "identity_pool_endpoint",
-}
-_NBAUTH_KEYS = {
-    "oidc_providers",
-    "default_provider",
-    "refresh",
-    "storage",
-    "user_pool_client_secret",
-    "aws_endpoint_url",
-}
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,14 @@ class OIDCProviderConfig:
     logins_key: str | None = None
     #: The name people see in the provider picker ("Corporate SSO"); ``None``: from ``name``.
     display_name: str | None = None
+    #: A well-known provider (:mod:`nbauth.oidc.presets`) whose defaults filled the rest.
+    preset: str | None = None
+    #: Extra authorization-request parameters (e.g. Google's ``access_type=offline``); never
+    #: one nbauth sets itself (state, nonce, PKCE, redirect_uri, scope, ...).
+    authorize_params: Mapping[str, str] = field(default_factory=dict)
+    #: Whether the provider offers the device flow: ``False`` refuses it before any network
+    #: call; ``None``: unknown, allowed (the provider's discovery document decides).
+    device_flow: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -128,64 +143,6 @@ class AuthConfig:
         return self.identity_pool_id
 
 
-def _fail(key: str, expected: str, got: Any) -> ConfigurationError:
-    shown = got if not isinstance(got, str) or len(got) < 80 else got[:77] + "..."
-    return ConfigurationError(
-        f"{key}: expected {expected}, got {shown!r}.",
-        f"Fix '{key}' in your configuration (amplify_outputs.json or the dict given to "
-        "configure()).",
-    )
-
-
-def _str(
-    section: Mapping[str, Any],
-    key: str,
-    path: str,
-    pattern: re.Pattern[str] | None = None,
-    expected: str = "a string",
-) -> str | None:
-    value = section.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value or (pattern and not pattern.match(value)):
-        raise _fail(f"{path}.{key}", expected, value)
-    return value
-
-
-def _bool(section: Mapping[str, Any], key: str, path: str, default: bool) -> bool:
-    value = section.get(key, default)
-    if not isinstance(value, bool):
-        raise _fail(f"{path}.{key}", "true or false", value)
-    return value
-
-
-def _number(section: Mapping[str, Any], key: str, path: str, default: float) -> float:
-    value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
-        raise _fail(f"{path}.{key}", "a number of seconds ≥ 0", value)
-    return float(value)
-
-
-def _str_list(
-    section: Mapping[str, Any], key: str, path: str, default: tuple[str, ...] = ()
-) -> tuple[str, ...]:
-    value = section.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise _fail(f"{path}.{key}", "a list of strings", value)
-    return tuple(value)
-
-
-def _section(parent: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
-    value = parent.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise _fail(f"{path}{key}", "an object", value)
-    return value
-
-
 def _read_source(config: Any) -> tuple[Mapping[str, Any], str]:
     if isinstance(config, Mapping):
         return config, "dict"
@@ -213,6 +170,8 @@ def _read_source(config: Any) -> tuple[Mapping[str, Any], str]:
                 "Check the path; it should point at amplify_outputs.json.",
                 underlying=exc,
             ) from None
+        if path.suffix.lower() in (".js", ".mjs", ".cjs", ".ts"):
+            refuse_other_formats(javascript_object(text), str(path), javascript=True)
         try:
             data = json.loads(text)
         except ValueError as exc:
@@ -222,7 +181,7 @@ def _read_source(config: Any) -> tuple[Mapping[str, Any], str]:
                 underlying=exc,
             ) from None
         if not isinstance(data, Mapping):
-            raise _fail(str(path), "a JSON object", type(data).__name__)
+            raise fail(str(path), "a JSON object", type(data).__name__)
         return data, str(path)
     raise ConfigurationError(
         f"configure() takes a path, a dict or None, not {type(config).__name__}.",
@@ -231,43 +190,34 @@ def _read_source(config: Any) -> tuple[Mapping[str, Any], str]:
 
 
 def _oauth(auth: Mapping[str, Any]) -> OAuthConfig | None:
-    oauth = _section(auth, "oauth", "auth.")
+    oauth = section(auth, "oauth", "auth.")
     if not oauth:
         return None
-    domain = _str(oauth, "domain", "auth.oauth", expected="the Cognito domain")
+    check_keys(oauth, OAUTH_KEYS, "auth.oauth")
+    domain = str_value(oauth, "domain", "auth.oauth", expected="the Cognito domain")
     if domain is None:
-        raise _fail("auth.oauth.domain", "the Cognito domain", None)
+        raise fail("auth.oauth.domain", "the Cognito domain", None)
     return OAuthConfig(
         domain=domain,
-        scopes=_str_list(oauth, "scopes", "auth.oauth", ("openid",)),
-        redirect_sign_in_uri=_str_list(oauth, "redirect_sign_in_uri", "auth.oauth"),
-        redirect_sign_out_uri=_str_list(oauth, "redirect_sign_out_uri", "auth.oauth"),
-        response_type=_str(oauth, "response_type", "auth.oauth") or "code",
-        identity_providers=_str_list(oauth, "identity_providers", "auth.oauth"),
+        scopes=str_list(oauth, "scopes", "auth.oauth", ("openid",)),
+        redirect_sign_in_uri=str_list(oauth, "redirect_sign_in_uri", "auth.oauth"),
+        redirect_sign_out_uri=str_list(oauth, "redirect_sign_out_uri", "auth.oauth"),
+        response_type=str_value(oauth, "response_type", "auth.oauth") or "code",
+        identity_providers=str_list(oauth, "identity_providers", "auth.oauth"),
     )
-
-
-_OIDC_PROVIDER_KEYS = (
-    "issuer",
-    "client_id",
-    "client_secret",
-    "scopes",
-    "logins_key",
-    "display_name",
-)
 
 
 def _endpoint(section: Mapping[str, Any], key: str, path: str) -> str | None:
     """An endpoint URL: https, or http on this machine only (credentials travel through it)."""
-    value = _str(section, key, path, re.compile(r"^https?://[^\s/?#]+/?\Z"), "an https:// URL")
+    value = str_value(section, key, path, re.compile(r"^https?://[^\s/?#]+/?\Z"), "an https:// URL")
     if value is not None and not is_secure_url(value):
-        error = _fail(f"{path}.{key}", "an https:// URL (http:// only on this machine)", value)
+        error = fail(f"{path}.{key}", "an https:// URL (http:// only on this machine)", value)
         raise InsecureEndpointError(error.message, error.recovery_suggestion)
     return value.rstrip("/") if value is not None else None
 
 
 def _display_name(spec: Mapping[str, Any], path: str) -> str | None:
-    value = _str(
+    value = str_value(
         spec,
         "display_name",
         path,
@@ -277,68 +227,82 @@ def _display_name(spec: Mapping[str, Any], path: str) -> str | None:
     return value.strip() if value is not None else None
 
 
-def _oidc_providers(nb: Mapping[str, Any]) -> dict[str, OIDCProviderConfig]:
-    providers = _section(nb, "oidc_providers", "nbauth.")
-    result = {}
-    for name, spec in providers.items():
-        path = f"nbauth.oidc_providers.{name}"
-        if not isinstance(spec, Mapping):
-            raise _fail(path, "an object with issuer and client_id", spec)
-        unknown = set(spec) - set(_OIDC_PROVIDER_KEYS)
-        if unknown:
-            raise _fail(
-                f"{path}.{sorted(unknown)[0]}",
-                f"no such key ({', '.join(_OIDC_PROVIDER_KEYS)})",
-                sorted(unknown)[0],
+def _oidc_provider(name: str, spec: Any) -> OIDCProviderConfig:
+    path = f"nbauth.oidc_providers.{name}"
+    if not isinstance(spec, Mapping):
+        raise fail(path, "an object with issuer and client_id", spec)
+    check_keys(spec, OIDC_PROVIDER_KEYS, path)
+    issuer = str_value(spec, "issuer", path, re.compile(r"^https?://[^\s/]+"), "an https:// URL")
+    client_id = str_value(spec, "client_id", path)
+    if issuer is None:
+        raise fail(f"{path}.issuer", "an https:// URL", None)
+    if not is_secure_url(issuer):  # tokens and codes would travel in clear
+        expected = "an https:// URL (http:// only on this machine)"
+        error = fail(f"{path}.issuer", expected, issuer)
+        raise InsecureEndpointError(error.message, error.recovery_suggestion)
+    if client_id is None:
+        raise fail(f"{path}.client_id", "the OAuth client id", None)
+    preset_name = str_value(spec, "preset", path, expected=f"one of {', '.join(PRESETS)}")
+    preset = None
+    if preset_name is not None:
+        preset = PRESETS.get(preset_name)
+        if preset is None:
+            raise ConfigurationError(
+                f"{path}.preset: unknown preset {preset_name!r}"
+                f"{did_you_mean(preset_name, PRESETS)}",
+                f"Use one of: {', '.join(PRESETS)}; or remove 'preset' and give scopes and "
+                "authorize_params yourself.",
             )
-        issuer = _str(spec, "issuer", path, re.compile(r"^https?://[^\s/]+"), "an https:// URL")
-        client_id = _str(spec, "client_id", path)
-        if issuer is None:
-            raise _fail(f"{path}.issuer", "an https:// URL", None)
-        if not is_secure_url(issuer):  # tokens and codes would travel in clear
-            expected = "an https:// URL (http:// only on this machine)"
-            error = _fail(f"{path}.issuer", expected, issuer)
-            raise InsecureEndpointError(error.message, error.recovery_suggestion)
-        if client_id is None:
-            raise _fail(f"{path}.client_id", "the OAuth client id", None)
-        result[name] = OIDCProviderConfig(
-            name=name,
-            issuer=issuer,
-            client_id=client_id,
-            client_secret=_str(spec, "client_secret", path),
-            scopes=_str_list(spec, "scopes", path, OIDCProviderConfig.scopes),
-            logins_key=_str(spec, "logins_key", path),
-            display_name=_display_name(spec, path),
-        )
-    return result
+        preset.check_issuer(issuer, f"{path}.issuer")
+    device_flow = spec.get("device_flow")
+    if device_flow is not None and not isinstance(device_flow, bool):
+        raise fail(f"{path}.device_flow", "true, false or null", device_flow)
+    # What the user wrote wins; the preset fills the rest.
+    params = dict(preset.authorize_params) if preset else {}
+    params.update(authorize_params(spec, path))
+    default_scopes = preset.scopes if preset else OIDCProviderConfig.scopes
+    return OIDCProviderConfig(
+        name=name,
+        issuer=issuer,
+        client_id=client_id,
+        client_secret=str_value(spec, "client_secret", path),
+        scopes=str_list(spec, "scopes", path, default_scopes),
+        logins_key=str_value(spec, "logins_key", path),
+        display_name=_display_name(spec, path),
+        preset=preset_name,
+        authorize_params=params,
+        device_flow=device_flow if device_flow is not None or not preset else preset.device_flow,
+    )
+
+
+def _oidc_providers(nb: Mapping[str, Any]) -> dict[str, OIDCProviderConfig]:
+    providers = section(nb, "oidc_providers", "nbauth.")
+    return {name: _oidc_provider(name, spec) for name, spec in providers.items()}
 
 
 def load_config(config: Any = None, **overrides: Any) -> AuthConfig:
     """Read and validate a configuration; raises :class:`ConfigurationError` naming the key."""
     data, source = _read_source(config)
-    auth = dict(_section(data, "auth", ""))
-    nb = dict(_section(data, "nbauth", ""))
+    refuse_other_formats(data, source)
+    check_keys(data, TOP_LEVEL_KEYS, "")
+    auth = dict(section(data, "auth", ""))
+    nb = dict(section(data, "nbauth", ""))
     for key, value in overrides.items():
-        if key in _AUTH_OVERRIDES:
+        if key in AUTH_OVERRIDES:
             auth[key] = value
-        elif key in _NBAUTH_KEYS:
+        elif key in NBAUTH_KEYS:
             nb[key] = value
         else:
-            raise ConfigurationError(
-                f"configure() got an unknown setting {key!r}.",
-                f"Use one of: {', '.join(sorted(_AUTH_OVERRIDES | _NBAUTH_KEYS))}.",
-            )
-    unknown = set(nb) - _NBAUTH_KEYS
-    if unknown:
-        key = sorted(unknown)[0]
-        raise _fail(f"nbauth.{key}", f"no such key (one of {', '.join(sorted(_NBAUTH_KEYS))})", key)
+            raise unknown_key(key, AUTH_OVERRIDES | NBAUTH_KEYS, "configure()")
+    check_keys(auth, AUTH_KEYS, "auth")
+    check_keys(nb, NBAUTH_KEYS, "nbauth")
 
-    region = _str(auth, "aws_region", "auth", _REGION, "an AWS region such as 'us-east-1'")
+    region = str_value(auth, "aws_region", "auth", _REGION, "an AWS region such as 'us-east-1'")
     region_from = "auth.aws_region"
-    user_pool_id = _str(
+    user_pool_id = str_value(
         auth, "user_pool_id", "auth", _USER_POOL_ID, "a user pool id such as 'us-east-1_AbC123'"
     )
-    identity_pool_id = _str(
+    identity_pool_id = str_value(
         auth,
         "identity_pool_id",
         "auth",
@@ -352,7 +316,7 @@ def load_config(config: Any = None, **overrides: Any) -> AuthConfig:
         if value is None:
             continue
         match = pattern.match(value)
-        if match is None:  # _str() has checked the form already
+        if match is None:  # str_value() has checked the form already
             continue
         own_region = match.group(1)
         if region is None:
@@ -365,50 +329,62 @@ def load_config(config: Any = None, **overrides: Any) -> AuthConfig:
             )
 
     oidc = _oidc_providers(nb)
-    default_provider = _str(nb, "default_provider", "nbauth")
+    default_provider = str_value(nb, "default_provider", "nbauth")
     if default_provider is not None and default_provider not in oidc:
-        raise _fail(
+        raise fail(
             "nbauth.default_provider",
             f"one of nbauth.oidc_providers ({', '.join(oidc) or 'none configured'})",
             default_provider,
         )
-    refresh = _section(nb, "refresh", "nbauth.")
-    unknown = set(refresh) - {"margin_seconds", "jitter_seconds", "background"}
-    if unknown:
-        raise _fail(
-            f"nbauth.refresh.{sorted(unknown)[0]}",
-            "no such key (margin_seconds, jitter_seconds, background)",
-            sorted(unknown)[0],
-        )
-    storage = _section(nb, "storage", "nbauth.")
-    unknown = set(storage) - {"kind", "path"}
-    if unknown:
-        raise _fail(
-            f"nbauth.storage.{sorted(unknown)[0]}", "no such key (kind, path)", sorted(unknown)[0]
-        )
+    refresh = section(nb, "refresh", "nbauth.")
+    check_keys(refresh, REFRESH_KEYS, "nbauth.refresh")
+    storage = section(nb, "storage", "nbauth.")
+    check_keys(storage, STORAGE_KEYS, "nbauth.storage")
     kind = storage.get("kind", "memory")
     if kind not in ("memory", "file", "keyring"):
-        raise _fail("nbauth.storage.kind", "'memory', 'file' or 'keyring'", kind)
+        raise fail("nbauth.storage.kind", "'memory', 'file' or 'keyring'", kind)
 
-    return AuthConfig(
+    result = AuthConfig(
         region=region,
         user_pool_id=user_pool_id,
-        user_pool_client_id=_str(
+        user_pool_client_id=str_value(
             auth, "user_pool_client_id", "auth", _CLIENT_ID, "an app client id"
         ),
         identity_pool_id=identity_pool_id,
-        allow_guest=_bool(auth, "unauthenticated_identities_enabled", "auth", False),
+        allow_guest=bool_value(auth, "unauthenticated_identities_enabled", "auth", False),
         oauth=_oauth(auth),
         oidc_providers=oidc,
         default_provider=default_provider,
-        refresh_margin_seconds=_number(refresh, "margin_seconds", "nbauth.refresh", 300.0),
-        refresh_jitter_seconds=_number(refresh, "jitter_seconds", "nbauth.refresh", 30.0),
-        background_refresh=_bool(refresh, "background", "nbauth.refresh", True),
+        refresh_margin_seconds=number_value(refresh, "margin_seconds", "nbauth.refresh", 300.0),
+        refresh_jitter_seconds=number_value(refresh, "jitter_seconds", "nbauth.refresh", 30.0),
+        background_refresh=bool_value(refresh, "background", "nbauth.refresh", True),
         storage_kind=kind,
-        storage_path=_str(storage, "path", "nbauth.storage"),
-        user_pool_client_secret=_str(nb, "user_pool_client_secret", "nbauth"),
+        storage_path=str_value(storage, "path", "nbauth.storage"),
+        user_pool_client_secret=str_value(nb, "user_pool_client_secret", "nbauth"),
         user_pool_endpoint=_endpoint(auth, "user_pool_endpoint", "auth"),
         identity_pool_endpoint=_endpoint(auth, "identity_pool_endpoint", "auth"),
         aws_endpoint_url=_endpoint(nb, "aws_endpoint_url", "nbauth"),
         source=source,
+    )
+    _refuse_useless(result)
+    return result
+
+
+def _refuse_useless(config: AuthConfig) -> None:
+    """A configuration must lead somewhere: an identity pool (AWS credentials, guest or
+    federated), a user pool (sign-in with Cognito) or an OpenID provider (sign-in, tokens).
+
+    Code that brings its own credentials or tokens and needs no pool can pass an
+    :class:`AuthConfig` to ``configure()`` directly (it is used as given).
+    """
+    if config.identity_pool_id or config.user_pool_id or config.oidc_providers:
+        return
+    where = "The configuration" if config.source == "dict" else repr(config.source)
+    raise ConfigurationError(
+        f"{where} can give neither tokens nor AWS credentials: it names no identity pool, no "
+        "user pool and no OpenID provider.",
+        "Add auth.identity_pool_id (AWS credentials), auth.user_pool_id with "
+        "auth.user_pool_client_id (sign-in with a Cognito user pool) or nbauth.oidc_providers "
+        "(sign-in with an OpenID provider). To try nbauth locally: 'nbauth sandbox "
+        "--write-config amplify_outputs.json'.",
     )

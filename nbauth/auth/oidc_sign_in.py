@@ -7,10 +7,12 @@ The service sees the facade only through :class:`~nbauth.auth.sign_in_host.SignI
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..core.values import SignInResult
 from ..errors import ConfigurationError, InvalidParameterError
+from ..oidc.presets import PRESETS
 from .sign_in_host import SignInHost
 from .status import user_name
 
@@ -49,6 +51,7 @@ class OIDCSignIn:
         from ..oidc.rfc8628 import start_device_code
 
         self._host.check_can_sign_in()
+        self._refuse_device_flow_if_unsupported(provider)
         client = self.client(provider, redirect=False)
         handle = start_device_code(
             client,
@@ -127,7 +130,10 @@ class OIDCSignIn:
         if name is not None and name in oidc:
             key = f"oidc:{name}"
             if key not in self._clients:
-                spec = ProviderSpec.from_config(oidc[name])
+                spec = replace(
+                    ProviderSpec.from_config(oidc[name]),
+                    authorize_params=tuple(oidc[name].authorize_params.items()),
+                )
                 self._clients[key] = OIDCClient(spec, clock=self._host.clock)
             return self._clients[key]
         if redirect and config.oauth is not None:
@@ -139,6 +145,23 @@ class OIDCSignIn:
                 self._clients[key] = OIDCClient(spec, clock=self._host.clock)
             return self._clients[key]
         raise _unknown_provider(name, list(oidc), redirect, config.oauth is not None)
+
+    def _refuse_device_flow_if_unsupported(self, provider: str | None) -> None:
+        """``device_flow: false`` (or a preset without one): refuse before any network call."""
+        config = self._host.config
+        name = provider
+        if name is None:
+            oidc = config.oidc_providers
+            name = config.default_provider or (next(iter(oidc)) if len(oidc) == 1 else None)
+        spec = config.oidc_providers.get(name) if name is not None else None
+        if spec is None or spec.device_flow is not False:
+            return
+        why = f" ({PRESETS[spec.preset].device_flow_note})" if spec.preset in PRESETS else ""
+        raise ConfigurationError(
+            f"Provider {name!r} has no device-code sign-in{why}.",
+            f"Use sign_in_with_redirect(provider={name!r}) (a browser sign-in), or set "
+            f"nbauth.oidc_providers.{name}.device_flow to true if the provider offers it.",
+        )
 
     def client_for_stored(self, name: str) -> OIDCClient | None:
         """The client that refreshes a stored session named ``name`` (``None``: not ours)."""

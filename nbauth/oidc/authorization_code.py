@@ -36,6 +36,7 @@ from ..errors import (
 )
 from .client import OIDCClient
 from .oauth_state import decode_custom_state, encode_state
+from .presets import FORBIDDEN_AUTHORIZE_PARAMS
 from .redirect_receivers import RedirectReceiver, redirect_receiver_factory
 from .redirect_state import WRONG_STATE_MESSAGE, state_matches
 from .rfc7636 import PKCE
@@ -207,10 +208,15 @@ def _authorization_url(
     extra_params: dict[str, str] | None,
 ) -> str:
     scope_list = tuple(scopes or client.spec.scopes)
-    params = dict(client.spec.authorize_params)
+    # The provider's extra parameters (a preset's, the configuration's authorize_params) never
+    # replace nbauth's own: state, nonce, PKCE, redirect_uri, scope, response_type, client_id.
+    params = {
+        key: value
+        for key, value in (*client.spec.authorize_params, *(extra_params or {}).items())
+        if key.lower() not in FORBIDDEN_AUTHORIZE_PARAMS
+    }
     if "offline_access" in scope_list and client.spec.kind == "oidc":
         params.setdefault("prompt", "consent")  # OIDC Core 11: offline_access needs consent
-    params.update(extra_params or {})
     params.update(pkce.authorization_params())
     session = client.oauth_session(scopes=scope_list, redirect_uri=redirect_uri)
     try:

@@ -157,10 +157,16 @@ def test_unrelated_amplify_sections_do_not_change_the_result(outputs: dict[str, 
     assert load_config(stripped) == load_config(outputs)
 
 
-def test_empty_config_gives_defaults() -> None:
-    cfg = load_config({})
-    assert cfg == AuthConfig(source="dict")
-    assert cfg.region is None
+def test_empty_config_is_refused_as_useless() -> None:
+    # Nothing to sign in to and no identity pool: refused at configure() time (issue 13).
+    err = _error({})
+    assert "neither tokens nor AWS credentials" in err.message
+    assert "auth.identity_pool_id" in err.recovery_suggestion
+
+
+def test_minimal_config_gives_defaults() -> None:
+    cfg = load_config({"auth": {"identity_pool_id": IDENTITY_POOL_ID}})
+    assert cfg == AuthConfig(region=REGION, identity_pool_id=IDENTITY_POOL_ID, source="dict")
     assert cfg.allow_guest is False
     assert cfg.oauth is None
     assert dict(cfg.oidc_providers) == {}
@@ -174,7 +180,7 @@ def test_empty_config_gives_defaults() -> None:
 
 def test_require_identity_pool_without_one() -> None:
     with pytest.raises(ConfigurationError) as info:
-        load_config({"auth": {"aws_region": REGION}}).require_identity_pool()
+        load_config({"auth": {"user_pool_id": USER_POOL_ID}}).require_identity_pool()
     assert "auth.identity_pool_id" in info.value.message
     assert info.value.recovery_suggestion
 
