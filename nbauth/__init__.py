@@ -145,7 +145,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         value = importlib.import_module(f"{__name__}.{name}")
     else:
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        value = getattr(_import_layer(name, module), name)
     globals()[name] = value  # later look-ups skip __getattr__
     return value
 
@@ -206,3 +206,20 @@ if TYPE_CHECKING:
         unload_ipython_extension,
     )
     from .notebook.widget import LoginWidget
+
+
+def _import_layer(name: str, module: str) -> Any:
+    """Import ``nbauth.<module>``; the notebook layer's missing packages say how to install them."""
+    try:
+        return importlib.import_module(f"{__name__}.{module}")
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if not module.startswith("notebook.") or not missing or missing == __name__:
+            raise
+        from .core.install_hints import pip_install_hint
+
+        raise ModuleNotFoundError(
+            f"nbauth.{name} needs nbauth's notebook extra ({missing} is not installed): "
+            f"{pip_install_hint('notebook')}",
+            name=exc.name,
+        ) from exc

@@ -1,4 +1,4 @@
-"""A ``requests`` auth that sends the signed-in user's token (the seed's "OIDC auth to AppSync").
+"""A ``requests`` auth that sends the signed-in user's token (Amplify's "OIDC auth to AppSync").
 
 Each request carries ``Authorization: Bearer <token>`` with the current access (or ID) token,
 as the IdP issued it (a JWT, or an opaque access token such as Google's), refreshed as needed

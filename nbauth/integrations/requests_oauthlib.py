@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..core.install_hints import pip_install_hint
 from ..core.log_redaction import install_redaction
 from ..errors import ConfigurationError, NoCredentialsError
 
@@ -34,7 +35,7 @@ def oauth2_session(auth: Auth | None = None, *, token: str = "access") -> OAuth2
     except ImportError as exc:
         raise ConfigurationError(
             "requests-oauthlib is not installed.",
-            "pip install 'nbauth[requests-oauthlib]'",
+            pip_install_hint("requests-oauthlib"),
             underlying=exc,
         ) from None
     if auth is None:
