@@ -21,6 +21,7 @@ import requests
 import nbauth
 from nbauth.errors import AuthError
 from tests.integration.test_user_pool_sign_in import _math_challenge
+from tests.support.amplify_config import with_oidc_provider
 from tests.support.secret_scan import Visible, WireTap, secret_values
 
 
@@ -232,3 +233,53 @@ def test_user_pool_flows_log_no_secret(
     for each in (auth, confidential, fresh, custom, federated):
         _store(tap, each)
     _report(seen, tap, "user pool")
+
+
+def test_opaque_access_tokens_reach_no_log_repr_event_or_widget(
+    sb: Any,
+    oidc_provider: Any,
+    watched: Callable[..., nbauth.Auth],
+    seen: Visible,
+    tap: WireTap,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """panva's oidc-provider issues opaque access tokens (issue 13, item 6): every one the run
+    issued — at sign-in, at each refresh, and sent as a bearer token by the requests and
+    requests-oauthlib integrations — is scanned for in logs, reprs, Hub payloads, the status
+    snapshot and a LoginWidget's synced state."""
+    sb.add_oidc_provider(oidc_provider.issuer, [oidc_provider.client_id])
+    config = with_oidc_provider(sb.config, "panva", oidc_provider.issuer, oidc_provider.client_id)
+    userinfo = requests.get(oidc_provider.discovery_url, timeout=10).json()["userinfo_endpoint"]
+    auth = watched(config=config)
+    handle = auth.sign_in_with_redirect(mode="paste")
+    seen.add(handle, handle.complete(oidc_provider.sign_in_at(handle.url, username="uma")))
+    session = _session(seen, auth)
+    assert isinstance(session.tokens.access_token, nbauth.OpaqueToken)
+    held = {session.tokens.access_token.to_string()}
+    refreshed = _session(seen, auth, force_refresh=True)  # token and credential refresh
+    held.add(refreshed.tokens.access_token.to_string())
+    # sent as the bearer token by both integrations
+    answer = requests.get(userinfo, auth=nbauth.requests_auth(auth=auth), timeout=10)
+    assert answer.status_code == 200
+    assert answer.request.headers["Authorization"].startswith("Bearer ")
+    seen.add(nbauth.requests_auth(auth=auth))
+    from nbauth.integrations.requests_oauthlib import oauth2_session
+
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the peer is http on 127.0.0.1
+    oauth = oauth2_session(auth)
+    assert oauth.get(userinfo, timeout=10).status_code == 200
+    seen.add(oauth)
+    # a LoginWidget showing the signed-in session: its synced traits
+    from nbauth.notebook.widget import LoginWidget
+
+    widget = LoginWidget(auth, open_browser=False)
+    try:
+        seen.texts.append(json.dumps(widget.get_state(), default=repr))
+        seen.add(widget)
+    finally:
+        widget.close()
+    _store(tap, auth)
+    auth.sign_out()
+    assert len(held) == 2 and held <= tap.opaque_access_tokens <= tap.secrets
+    print(f"opaque access tokens scanned for: {len(tap.opaque_access_tokens)}")
+    _report(seen, tap, "opaque access tokens")

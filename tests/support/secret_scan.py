@@ -9,6 +9,11 @@
   The field list here is written independently of nbauth's redaction on purpose.
 * :func:`secret_values`: the same picking, for a stored record or any JSON-like value.
 
+Access tokens are secrets whatever their form: JWTs, and the opaque strings many IdPs issue
+(panva's oidc-provider by default), which match no pattern a scanner could guess — only the wire
+knows them. :attr:`WireTap.opaque_access_tokens` lists those the run issued (so a test can insist
+that some were scanned for), and bearer tokens sent in ``Authorization`` headers count too.
+
 Sandbox-using tiers only (it patches botocore and requests while active).
 """
 
@@ -66,29 +71,37 @@ SECRET_FIELDS = frozenset(
 MIN_LENGTH = 8
 
 
-def secret_values(value: Any, *, field: str | None = None) -> set[str]:
-    """Every string under a secret field name in ``value`` (dicts, lists, JSON text, forms)."""
+def secret_values(
+    value: Any, *, field: str | None = None, fields: frozenset[str] = SECRET_FIELDS
+) -> set[str]:
+    """Every string under a secret field name in ``value`` (dicts, lists, JSON text, forms);
+    ``fields`` narrows the names (e.g. ``frozenset({"access_token"})``)."""
     found: set[str] = set()
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     if isinstance(value, str):
-        if field in SECRET_FIELDS and len(value) >= MIN_LENGTH:
+        if field in fields and len(value) >= MIN_LENGTH:
             found.add(value)
         text = value.strip()
         if text[:1] in "{[":
             with suppress(ValueError):
-                found |= secret_values(json.loads(text))
+                found |= secret_values(json.loads(text), fields=fields)
         elif "=" in text and " " not in text:
-            found |= secret_values(dict(parse_qsl(text.split("?", 1)[-1])))
+            found |= secret_values(dict(parse_qsl(text.split("?", 1)[-1])), fields=fields)
     elif isinstance(value, dict):
         for key, item in value.items():
-            if str(key) in SECRET_FIELDS and isinstance(item, dict | list):
+            if str(key) in fields and isinstance(item, dict | list):
                 found |= {str(v) for v in _leaves(item) if len(str(v)) >= MIN_LENGTH}
-            found |= secret_values(item, field=str(key))
+            found |= secret_values(item, field=str(key), fields=fields)
     elif isinstance(value, list | tuple):
         for item in value:
-            found |= secret_values(item, field=field)
+            found |= secret_values(item, field=field, fields=fields)
     return found
+
+
+def is_jwt(value: str) -> bool:
+    """Whether ``value`` looks like a compact JWS (three dot-separated parts)."""
+    return value.count(".") == 2
 
 
 def _leaves(value: Any) -> Iterator[Any]:
@@ -107,7 +120,13 @@ class WireTap:
 
     def __init__(self) -> None:
         self.secrets: set[str] = set()
+        self.access_tokens: set[str] = set()
         self.exchanges = 0
+
+    @property
+    def opaque_access_tokens(self) -> set[str]:
+        """The access tokens the run issued that are not JWTs (all also in ``secrets``)."""
+        return {token for token in self.access_tokens if not is_jwt(token)}
 
     def add(self, *values: str | None) -> None:
         """Also count these values (typed passwords, a TOTP seed shown on screen, …)."""
@@ -117,6 +136,14 @@ class WireTap:
         self.exchanges += 1
         with suppress(Exception):  # a body that is neither text nor JSON: nothing to pick
             self.secrets |= secret_values(body)
+            self.access_tokens |= secret_values(body, fields=frozenset({"access_token"}))
+
+    def _authorization(self, header: Any) -> None:
+        """A bearer token sent in an ``Authorization`` header (``requests_auth``, userinfo)."""
+        if isinstance(header, bytes):
+            header = header.decode("latin-1")
+        if isinstance(header, str) and header[:7].lower() == "bearer ":
+            self.add(header[7:].strip())
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> WireTap:
         """Patch botocore's and requests' send paths (undone with ``monkeypatch``)."""
@@ -135,6 +162,7 @@ class WireTap:
         def tapped_session_send(session: Any, request: Any, **kwargs: Any) -> Any:
             self._body(request.body)
             self._body(request.url)
+            self._authorization(request.headers.get("Authorization"))
             response = session_send(session, request, **kwargs)
             for each in (*response.history, response):
                 if each.headers.get("Location"):
