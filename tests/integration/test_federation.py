@@ -258,14 +258,47 @@ def test_malformed_identity_pool_id_and_region_mismatch_are_configuration_errors
     assert "eu-west-1" in err.value.message and sb.region in err.value.message
 
 
+def _without_endpoints(config):
+    """The sandbox's configuration as one for AWS would be: no endpoints in it, so botocore's
+    conventions (``AWS_ENDPOINT_URL``…) decide."""
+    config["auth"].pop("identity_pool_endpoint")
+    config["auth"].pop("user_pool_endpoint")
+    config["nbauth"].pop("aws_endpoint_url")
+    return config
+
+
+def test_unreachable_configured_endpoint_is_a_network_error(
+    sb, make_auth, new_user, user_pool_provider
+):
+    _, token = new_user()
+    config = sb.config
+    config["auth"]["identity_pool_endpoint"] = "http://127.0.0.1:9"
+    with pytest.raises(nbauth.errors.NetworkError) as err:
+        make_auth(config=config).federate_to_identity_pool(token, user_pool_provider)
+    assert err.value.retryable
+
+
 def test_unreachable_service_is_a_network_error(
-    make_auth, monkeypatch, new_user, user_pool_provider
+    sb, make_auth, monkeypatch, new_user, user_pool_provider
 ):
     _, token = new_user()
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     with pytest.raises(nbauth.errors.NetworkError) as err:
-        make_auth().federate_to_identity_pool(token, user_pool_provider)
+        make_auth(config=_without_endpoints(sb.config)).federate_to_identity_pool(
+            token, user_pool_provider
+        )
     assert err.value.retryable
+
+
+def test_the_configured_endpoints_win_over_the_environment(
+    sb, make_auth, monkeypatch, new_user, user_pool_provider
+):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # would fail if used
+    _, token = new_user()
+    auth = make_auth()
+    auth.federate_to_identity_pool(token, user_pool_provider)
+    s3 = auth.boto3_session().client("s3")
+    assert s3.list_objects_v2(Bucket=sb.bucket, Prefix="public/")["KeyCount"] >= 1
 
 
 def test_service_specific_endpoint_variables_are_honoured(
@@ -275,7 +308,7 @@ def test_service_specific_endpoint_variables_are_honoured(
     monkeypatch.setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY", sb.aws_endpoint_url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", sb.aws_endpoint_url)
     _, token = new_user()
-    auth = make_auth()
+    auth = make_auth(config=_without_endpoints(sb.config))
     auth.federate_to_identity_pool(token, user_pool_provider)
     assert (
         auth.boto3_session()
