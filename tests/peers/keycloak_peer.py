@@ -14,39 +14,50 @@ once there, so that every start is ``kc.sh start --optimized``. ``.ci/run`` down
 ``$NBAUTH_KEYCLOAK_JAVA_HOME``, else the newest JDK >= 21 under /usr/lib/jvm, else ``java`` on
 PATH if it is >= 21; with none, :class:`PeerError` (the tests fail, they do not skip).
 
-Facts about Keycloak 26.7 worth knowing in tests (observed here; the tests pin them):
+Facts about Keycloak 26.7 worth knowing in tests (observed here; ``test_keycloak_flows.py``
+pins them):
 
-* start: ``kc.sh build`` takes ~25 s once; ``start --optimized`` with an empty database
-  (master realm created) ~20-40 s on 2 cores, a restart on the same database ~12-20 s; the
-  production default ``cache=ispn`` clusters over JGroups (JDBC_PING through the database: a
-  restarted node waits ~20 s for its dead predecessor), so starts pass ``--cache=local``;
+* start: ``kc.sh build`` ~25-45 s once; ``start --optimized`` on an empty database (schema and
+  master realm created) ~35 s on 2 cores, a restart on the same database ~20 s; the production
+  default ``cache=ispn`` clusters over JGroups (JDBC_PING through the database: a restarted node
+  spends ~20 s trying to JOIN its dead predecessor, and it listens on ports 7800/57800), so
+  starts pass ``--cache=local`` (a runtime option);
 * the device authorization response has ``device_code``, ``user_code`` (``XXXX-XXXX``),
   ``verification_uri`` (``<issuer>/device``), ``verification_uri_complete``
   (``...?user_code=...``), ``expires_in`` (realm ``oauth2DeviceCodeLifespan``, 600 s) and
-  ``interval`` (realm ``oauth2DevicePollingInterval``, 5 s by default; 1 s in this realm);
-  the device grant shows a consent page even for a client without ``consentRequired``;
-* access tokens are JWTs (RS256, ``typ`` header ``JWT``, claim ``typ: "Bearer"``); ID tokens
-  carry ``typ: "ID"``, ``azp``, ``sid``, ``at_hash``; refresh tokens are JWTs signed HS512
-  (``typ: "Refresh"``, or ``"Offline"`` with ``offline_access``) whose ``exp`` is the session's
-  idle timeout - an offline token has the offline session's idle (30 days by default);
-* every refresh answers a new ID token, and with ``revokeRefreshToken`` a new refresh token;
+  ``interval`` (realm ``oauth2DevicePollingInterval``, 5 s by default; 1 s in this realm),
+  and it is enforced: a poll sooner than ``interval`` after the previous one is ``slow_down``;
+* a client with PKCE enforced (``pkce.code.challenge.method``) wants PKCE on the device
+  authorization request too: without ``code_challenge`` it is ``invalid_request`` "Missing
+  parameter: code_challenge_method" (RFC 8628 has no PKCE; nbauth sends none there);
+* the device grant always shows a consent page (the code flow does not, for a client without
+  ``consentRequired``); the device page's own form POSTs the code to ``/device``, which answers
+  401 ``invalid_client`` without a login-session cookie, so the person here opens
+  ``verification_uri_complete``; Keycloak's cookies are ``Secure`` even on http://127.0.0.1
+  (browsers send them there, ``http.cookiejar`` does not: ``_Browser`` unmarks them);
+* users in a realm import get no default roles: without ``offline_access`` the token request
+  fails with the non-standard error ``not_allowed`` ("Offline tokens not allowed for the user
+  or client"); users made through ``POST /users`` get them;
+* ``sub`` is the user's UUID, not the username (``preferred_username``); access tokens are
+  JWTs (RS256, claim ``typ: "Bearer"``, ``aud: "account"``, ``scope``, roles); ID tokens carry
+  ``typ: "ID"``, ``azp``, ``sid``, ``at_hash``, ``name``/``email`` claims; refresh tokens are
+  HS512 JWTs with ``typ: "Refresh"`` (``exp`` = SSO idle, ``refresh_expires_in`` 3600 here) or,
+  with ``offline_access``, ``typ: "Offline"`` with no ``exp`` (``refresh_expires_in: 0``);
+* every refresh answers a new ID token and (``revokeRefreshToken``) a new refresh token;
   reusing a rotated-out one is ``invalid_grant`` "Maximum allowed refresh token reuse
-  exceeded" - unlike oidc-provider it does NOT revoke the rest of the session: the newest
-  refresh token still works;
-* a disabled user's refresh is ``invalid_grant`` ("User disabled"; the session is gone too);
-  a revoked or unknown refresh token ``invalid_grant`` as well (``"Session not active"``,
-  ``"Invalid refresh token"``, "Stale token" ...);
-* the authorization response carries ``iss`` (RFC 9207;
-  ``authorization_response_iss_parameter_supported: true``) and ``session_state``;
-  a redirect URI ``http://127.0.0.1/*`` matches ``http://127.0.0.1:<any port>/...`` (RFC 8252);
-* the revocation endpoint (RFC 7009) takes public clients with ``client_id`` in the body,
-  answers 200 for unknown tokens, and revoking a refresh (or offline) token ends its session;
-* ``offline_access`` is an optional client scope: granted when asked for (both flows; no
-  ``prompt=consent`` needed), then the refresh token is an offline token; ``scope`` in the
-  token response lists what was granted (``openid email profile`` and, when asked,
-  ``offline_access``); ``profile``/``email`` are default scopes, so asking for less (just
-  ``openid``) still yields them - a client narrows claims by removing default scopes, not by
-  asking for fewer.
+  exceeded" and, like oidc-provider, it kills the client's session: the newest refresh token
+  then fails too ("Session doesn't have required client");
+* a disabled user's refresh is ``invalid_grant`` "User disabled"; a revoked offline token's
+  ``invalid_grant`` "Offline user session not found";
+* the revocation endpoint (RFC 7009) takes a public client's ``client_id`` in the body and
+  ends the token's session; an unknown token still gets 200 (with an ``invalid_token`` body);
+* the authorization response carries ``iss`` (RFC 9207,
+  ``authorization_response_iss_parameter_supported: true``) and ``session_state``; the redirect
+  URI ``http://127.0.0.1/*`` matches ``http://127.0.0.1:<any port>/...`` (RFC 8252);
+* ``offline_access`` is an optional client scope, granted when asked for in either flow (no
+  ``prompt=consent`` needed, unlike oidc-provider); ``profile`` and ``email`` are default
+  scopes, so asking for just ``openid`` is granted ``openid profile email`` with the name and
+  email claims: a client narrows claims by removing default scopes, not by asking for less.
 """
 
 from __future__ import annotations
@@ -85,6 +96,7 @@ MAVEN_URL = (
 BUILD_OPTIONS = ("--db=dev-file",)
 JAVA_OPTS = "-Xms64m -Xmx512m -XX:+UseSerialGC -XX:MaxMetaspaceSize=256m"
 REALM = "nbauth"
+JVM_ROOT = Path("/usr/lib/jvm")
 _prepare_lock = threading.Lock()
 
 
@@ -139,24 +151,19 @@ def find_java_home() -> Path:
         if _java_major(Path(configured) / "bin" / "java") < 21:
             raise PeerError(f"NBAUTH_KEYCLOAK_JAVA_HOME={configured} is not a Java 21+ JDK")
         return Path(configured)
-    candidates = []
-    jvm = Path("/usr/lib/jvm")
-    if jvm.is_dir():
-        for home in sorted(jvm.iterdir()):
-            java = home / "bin" / "java"
-            if java.is_file() and not home.is_symlink():
-                candidates.append((_java_major(java), home))
+    candidates = (
+        sorted(p for p in JVM_ROOT.iterdir() if not p.is_symlink()) if JVM_ROOT.is_dir() else []
+    )
     on_path = shutil.which("java")
     if on_path:
-        real = Path(on_path).resolve()
-        candidates.append((_java_major(real), real.parent.parent))
-    good = [c for c in candidates if c[0] >= 21]
-    if not good:
-        raise PeerError(
-            "Keycloak 26 needs Java 21 or newer and none was found (set NBAUTH_KEYCLOAK_JAVA_HOME, "
-            "or install one, e.g. apt-get install openjdk-21-jre-headless)"
-        )
-    return max(good, key=lambda c: c[0])[1]
+        candidates.append(Path(on_path).resolve().parent.parent)
+    for home in candidates:
+        if _java_major(home / "bin" / "java") >= 21:
+            return home
+    raise PeerError(
+        "Keycloak 26 needs Java 21 or newer and none was found (set NBAUTH_KEYCLOAK_JAVA_HOME, "
+        "or install one, e.g. apt-get install openjdk-21-jre-headless)"
+    )
 
 
 def _java_major(java: Path) -> int:
@@ -330,6 +337,16 @@ class RequestCounter:
 
     def __len__(self) -> int:
         return len(self.paths)
+
+    def summary(self, *, skip: tuple[str, ...] = ("/login-actions/", "/device", "/auth")) -> str:
+        """The client's requests by endpoint (``token x2, certs``), the person's pages left out."""
+        names: dict[str, int] = {}
+        for path in self.paths:
+            if any(part in path and not path.endswith("/auth/device") for part in skip):
+                continue
+            name = path.rstrip("/").rsplit("/", 1)[-1]
+            names[name] = names.get(name, 0) + 1
+        return ", ".join(f"{k} x{v}" if v > 1 else k for k, v in names.items())
 
 
 # -- the peer -----------------------------------------------------------------------------------

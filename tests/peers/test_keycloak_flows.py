@@ -23,7 +23,8 @@ import requests
 
 import nbauth
 from nbauth.errors import AuthError, InvalidGrantError, NetworkError
-from tests.peers.keycloak_peer import KeycloakPeer, RequestCounter
+from tests.peers import keycloak_peer
+from tests.peers.keycloak_peer import KeycloakPeer, PeerError, RequestCounter
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -34,6 +35,11 @@ ROUND_TRIPS: dict[str, tuple[int, int, str]] = {}  # flow -> (nbauth, browser, n
 def claims(token: str) -> dict[str, Any]:
     payload = token.split(".")[1]
     return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+
+
+def trips(counter: RequestCounter, browser: int = 0, note: str = "") -> tuple[int, int, str]:
+    """(nbauth's requests, the person's browser's, what nbauth called) for the table."""
+    return len(counter) - browser, browser, "; ".join(filter(None, [counter.summary(), note]))
 
 
 def id_token_of(session: nbauth.AuthSession) -> Any:
@@ -64,7 +70,7 @@ def list_public(session: Any, sb: Any) -> int:
 def _round_trip_table() -> Iterator[None]:
     yield
     lines = ["", "Keycloak round trips per flow (HTTP requests to Keycloak)", ""]
-    lines.append(f"{'flow':58} {'nbauth':>6} {'person':>6}  note")
+    lines.append(f"{'flow':58} {'nbauth':>6} {'person':>6}  nbauth's calls; note")
     for flow, (client, browser, note) in ROUND_TRIPS.items():
         lines.append(f"{flow:58} {client:>6} {browser:>6}  {note}")
     text = "\n".join(lines + START_LINES) + "\n"
@@ -118,10 +124,8 @@ def test_device_code_sign_in_federates_and_reaches_s3(
             assert session.user_sub == id_claims["sub"]  # a UUID, not the username
             assert list_public(nbauth.boto3_session(), sb) >= 1
         polls = handle.polls
-        ROUND_TRIPS["device code + federation + S3"] = (
-            len(c) - browser,
-            browser,
-            f"{polls} token polls at interval {handle.interval:g} s",
+        ROUND_TRIPS["device code + federation + S3"] = trips(
+            c, browser, f"{polls} token polls at interval {handle.interval:g} s"
         )
         nbauth.sign_out()
     finally:
@@ -165,7 +169,7 @@ def test_code_with_pkce_over_loopback_reaches_s3(
         assert page.status_code == 200
         assert handle.wait(timeout=30).is_signed_in
         assert list_public(auth.boto3_session(), sb) >= 1
-    ROUND_TRIPS["code + PKCE (loopback) + federation + S3"] = (len(c) - browser, browser, "")
+    ROUND_TRIPS["code + PKCE (loopback) + federation + S3"] = trips(c, browser)
     assert events[:2] == ["signedIn", "signInWithRedirect"]
     record = stored(auth, keycloak, keycloak.pkce_client_id)
     assert claims(record["refresh_token"])["typ"] == "Offline"  # offline_access granted
@@ -206,10 +210,8 @@ def test_refresh_across_several_token_lifetimes(
     assert "tokenRefresh_failure" not in events
     assert len(refresh_tokens) >= 4  # rotated, and every rotation kept
     assert len(identities) == 1 and len(id_tokens) >= 4
-    ROUND_TRIPS[f"refresh x{refreshes} (8 s tokens, 20 s, S3 every 0.5 s)"] = (
-        len(c),
-        0,
-        f"{len(c) / max(refreshes, 1):.1f} per refresh",
+    ROUND_TRIPS[f"refresh x{refreshes} (8 s tokens, 20 s, S3 every 0.5 s)"] = trips(
+        c, note=f"{len(c) / max(refreshes, 1):.1f} per refresh"
     )
 
 
@@ -224,7 +226,7 @@ def test_sign_out_revokes_the_refresh_token(
     events = events_of(auth)
     with count() as c:
         auth.sign_out()
-    ROUND_TRIPS["sign-out (revocation)"] = (len(c), 0, ", ".join(sorted(set(c.paths))))
+    ROUND_TRIPS["sign-out (revocation)"] = trips(c)
     assert stored(auth, keycloak) is None and auth.state == "signed_out"
     assert events == ["signedOut"]
     answer = requests.post(
@@ -257,10 +259,10 @@ def test_a_restarted_kernel_resumes_from_the_file_store(
         assert session.identity_id == identity
         assert claims(id_token_of(session).to_string())["preferred_username"] == "alice"
         assert list_public(second.boto3_session(), sb) >= 1
-    ROUND_TRIPS["resume from file store + S3"] = (len(c), 0, "")
+    ROUND_TRIPS["resume from file store + S3"] = trips(c)
     with count() as c:
         assert second.fetch_auth_session(force_refresh=True).identity_id == identity
-    ROUND_TRIPS["forced refresh"] = (len(c), 0, "")
+    ROUND_TRIPS["forced refresh"] = trips(c)
 
 
 # -- narrowed scopes ----------------------------------------------------------------------------
@@ -272,7 +274,7 @@ def test_narrowed_scopes(keycloak: KeycloakPeer, keycloak_auth: Any, count: Any)
         handle = auth.sign_in_with_redirect(mode="paste")
         redirect, browser = keycloak.sign_in_at(handle.url)
         assert handle.complete(redirect).is_signed_in
-    ROUND_TRIPS["code + PKCE (paste), scope=openid"] = (len(c) - browser, browser, "")
+    ROUND_TRIPS["code + PKCE (paste), scope=openid"] = trips(c, browser)
     assert "scope=openid&" in handle.url or handle.url.endswith("scope=openid")
     record = stored(auth, keycloak)
     refresh = claims(record["refresh_token"])
@@ -299,7 +301,7 @@ def test_a_disabled_user_is_signed_out_cleanly(
     events = events_of(auth)
     with count() as c, pytest.raises(InvalidGrantError) as failed:
         auth.fetch_auth_session(force_refresh=True)
-    ROUND_TRIPS["refresh of a disabled user"] = (len(c), 0, "invalid_grant 'User disabled'")
+    ROUND_TRIPS["refresh of a disabled user"] = trips(c, note="invalid_grant 'User disabled'")
     assert failed.value.recovery_suggestion
     # Amplify's behaviour: one tokenRefresh_failure, then the session is simply gone (no
     # signedOut event: the user did not sign out).
@@ -307,6 +309,94 @@ def test_a_disabled_user_is_signed_out_cleanly(
     assert stored(auth, keycloak) is None
     assert auth.state == "signed_out"
     assert auth.fetch_auth_session().tokens is None
+
+
+# -- Keycloak facts on the wire (the module docstring of keycloak_peer) --------------------------
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def token_call(peer: KeycloakPeer, **form: str) -> requests.Response:
+    return requests.post(
+        peer.token_endpoint, data={"client_id": peer.client_id, **form}, timeout=10
+    )
+
+
+def raw_device_tokens(peer: KeycloakPeer, scope: str = "openid offline_access") -> dict[str, Any]:
+    doc = requests.get(peer.discovery_url, timeout=10).json()
+    grant = requests.post(
+        doc["device_authorization_endpoint"],
+        data={"client_id": peer.client_id, "scope": scope},
+        timeout=10,
+    ).json()
+    assert set(grant) == {
+        "device_code",
+        "user_code",
+        "verification_uri",
+        "verification_uri_complete",
+        "expires_in",
+        "interval",
+    }
+    assert grant["expires_in"] == 600 and grant["interval"] == peer.device_polling_interval
+    pending = token_call(peer, grant_type=DEVICE_GRANT, device_code=grant["device_code"])
+    assert pending.json()["error"] == "authorization_pending"
+    peer.approve_device_code(grant["user_code"])
+    # Keycloak enforces the interval: a poll sooner than that after the last is slow_down.
+    time.sleep(peer.device_polling_interval + 0.1)
+    answer = token_call(peer, grant_type=DEVICE_GRANT, device_code=grant["device_code"])
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def test_refresh_rotation_and_reuse_on_the_wire(keycloak: KeycloakPeer) -> None:
+    first = raw_device_tokens(keycloak)
+    assert first["refresh_expires_in"] == 0 and claims(first["refresh_token"])["typ"] == "Offline"
+    assert claims(first["access_token"])["typ"] == "Bearer"
+    second = token_call(keycloak, grant_type="refresh_token", refresh_token=first["refresh_token"])
+    assert second.status_code == 200
+    rotated = second.json()
+    assert rotated["refresh_token"] != first["refresh_token"] and rotated["id_token"]
+    reuse = token_call(keycloak, grant_type="refresh_token", refresh_token=first["refresh_token"])
+    assert reuse.json() == {
+        "error": "invalid_grant",
+        "error_description": "Maximum allowed refresh token reuse exceeded",
+    }
+    # The reuse cost the session its client: the newest refresh token is refused as well.
+    newest = token_call(
+        keycloak, grant_type="refresh_token", refresh_token=rotated["refresh_token"]
+    )
+    assert newest.json()["error"] == "invalid_grant"
+
+
+def test_revocation_on_the_wire(keycloak: KeycloakPeer) -> None:
+    tokens = raw_device_tokens(keycloak)
+    revoked = requests.post(
+        keycloak.revocation_endpoint,
+        data={"client_id": keycloak.client_id, "token": tokens["refresh_token"]},
+        timeout=10,
+    )
+    assert revoked.status_code == 200
+    after = token_call(keycloak, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert after.json() == {
+        "error": "invalid_grant",
+        "error_description": "Offline user session not found",
+    }
+    unknown = requests.post(
+        keycloak.revocation_endpoint,
+        data={"client_id": keycloak.client_id, "token": "not-a-token"},
+        timeout=10,
+    )
+    assert unknown.status_code == 200  # RFC 7009 section 2.2 (the body says invalid_token)
+
+
+def test_start_fails_loudly_without_java(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("NBAUTH_KEYCLOAK_JAVA_HOME", raising=False)
+    monkeypatch.setattr(keycloak_peer, "JVM_ROOT", tmp_path)
+    monkeypatch.setattr(keycloak_peer.shutil, "which", lambda name: None)
+    with pytest.raises(PeerError, match="needs Java 21 or newer"):
+        KeycloakPeer.start()
+    monkeypatch.setenv("NBAUTH_KEYCLOAK_JAVA_HOME", str(tmp_path))
+    with pytest.raises(PeerError, match="is not a Java 21"):
+        KeycloakPeer.start()
 
 
 # -- Keycloak goes away and comes back (last: it restarts the shared Keycloak) -------------------
@@ -341,5 +431,5 @@ def test_keycloak_outage_serves_stale_credentials_then_recovers(
         session = auth.fetch_auth_session(force_refresh=True)
         assert session.identity_id == identity
         assert list_public(s3, sb) >= 1
-    ROUND_TRIPS["recovery after Keycloak restart (forced refresh + S3)"] = (len(c), 0, "")
+    ROUND_TRIPS["recovery after Keycloak restart (forced refresh + S3)"] = trips(c)
     assert stored(auth, keycloak)["refresh_token"] != record["refresh_token"]  # a real refresh
