@@ -98,7 +98,7 @@ def simulated(sb: Any, proxy: FaultProxy, hours: float, rng: random.Random) -> C
     sb.set_token_lifetimes(access=TOKEN_LIFETIME, id=TOKEN_LIFETIME)
     sb.set_credentials_lifetime(CREDENTIALS_LIFETIME)
     auth = nbauth.Auth(
-        sb.config,
+        proxy.routed(sb.config),
         storage=nbauth.MemoryStorage(),
         hub=nbauth.Hub(),
         refresh={"margin_seconds": MARGIN, "jitter_seconds": MARGIN / 4},
@@ -183,7 +183,7 @@ def real_time(
     if minutes <= 0:
         return counts
     sb.set_credentials_lifetime(lifetime)
-    auth = nbauth.Auth(sb.config, storage=nbauth.MemoryStorage(), hub=nbauth.Hub())
+    auth = nbauth.Auth(proxy.routed(sb.config), storage=nbauth.MemoryStorage(), hub=nbauth.Hub())
     try:
         auth.federate_to_identity_pool(
             sb.id_token(), nbauth.AuthProvider.user_pool(sb.region, sb.user_pool_id)

@@ -137,6 +137,12 @@ def _through_the_proxy(
 
 
 @pytest.fixture
+def make_auth(make_auth: Any, sb: Any, proxy: FaultProxy) -> Any:
+    """Auths whose AWS endpoints go through the proxy (the configuration names them)."""
+    return lambda **kwargs: make_auth(config=proxy.routed(sb.config), **kwargs)
+
+
+@pytest.fixture
 def store(tmp_path: Path) -> FileStorage:
     return FileStorage(tmp_path / "store")
 

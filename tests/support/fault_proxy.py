@@ -3,7 +3,7 @@
 ::
 
     with FaultProxy(sb.aws_endpoint_url) as proxy:          # reverse proxy to one upstream
-        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)   # botocore's own convention
+        auth = nbauth.Auth(proxy.routed(sb.config))         # its endpoints through the proxy
         proxy.set("GetCredentialsForIdentity", Fault.stall())
         ...                                                 # nbauth's call stalls
         proxy.set("GetCredentialsForIdentity", Fault.pass_())
@@ -187,6 +187,15 @@ class FaultProxy:
         self._thread.start()
 
     # -- control --------------------------------------------------------------------------
+
+    def routed(self, config: dict[str, Any]) -> dict[str, Any]:
+        """A sandbox's ``config`` with its AWS endpoints (identity pool, user pool, the
+        clients of ``boto3_session()``) through this proxy."""
+        config["auth"]["identity_pool_endpoint"] = self.url
+        config["auth"]["user_pool_endpoint"] = self.url
+        config["nbauth"]["aws_endpoint_url"] = self.url
+        return config
+
     def set(self, match: str, fault: Fault) -> None:
         """Requests matching ``match`` get ``fault`` from now on (``Fault.pass_()`` clears)."""
         with self._lock:
