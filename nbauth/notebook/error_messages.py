@@ -259,8 +259,8 @@ _BY_NAME: dict[tuple[type[AuthError], str], _Words] = {
     ),
     (e.ConfigurationError, "ServerExtensionMissing"): (
         "Signing in through this Jupyter needs nbauth's server extension",
-        "Enable it where Jupyter runs (jupyter server extension enable "
-        "nbauth.notebook.server_extension), restart Jupyter, then restart this kernel.",
+        "Enable it where Jupyter runs (nbauth jupyter-setup), restart Jupyter, then restart "
+        "this kernel.",
     ),
     (e.InvalidStateError, "PasskeyNotSupportedException"): (
         "Passkeys can't be used here",

@@ -7,9 +7,10 @@ returns here). The handler hands the full URL to the kernel waiting for that ``s
 private drop box (:mod:`nbauth.notebook.callback_drop_box`), waits a few seconds for the kernel to
 exchange the code, and shows how it ended ("Signed in — return to your notebook").
 
-Enabled on install (``jupyter-config/jupyter_server_config.d/nbauth.json``), or by hand::
+Enabled on install from a wheel (``jupyter-config/jupyter_server_config.d/nbauth.json``); an
+editable install (``pip install -e .``) installs no data files, so there, or by hand::
 
-    jupyter server extension enable nbauth.notebook.server_extension
+    nbauth jupyter-setup          # writes the same nbauth.json into this environment
 
 At load it exports ``$NBAUTH_JUPYTER_CALLBACK_DIR`` into the server's environment, which every
 kernel started afterwards inherits: that is how a kernel knows the extension is there and where

@@ -267,9 +267,8 @@ def check_jupyter_mode() -> None:
     raise ConfigurationError(
         "Signing in through this Jupyter needs nbauth's Jupyter server extension, and the server "
         "that started this kernel has not loaded it.",
-        "Enable it where Jupyter runs (jupyter server extension enable "
-        "nbauth.notebook.server_extension), restart Jupyter, then restart this kernel; or sign "
-        "in with %nbauth login (a code) or %nbauth login --paste.",
+        "Enable it where Jupyter runs (nbauth jupyter-setup), restart Jupyter, then restart "
+        "this kernel; or sign in with %nbauth login (a code) or %nbauth login --paste.",
         name="ServerExtensionMissing",
     )
 

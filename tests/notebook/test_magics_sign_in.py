@@ -230,7 +230,7 @@ def test_jupyter_mode_without_the_server_extension_says_how_to_enable_it(
 ) -> None:
     shown = magic(shell, "login --jupyter")
     assert "needs nbauth's server extension" in shown, shown.text
-    assert "jupyter server extension enable nbauth.notebook.server_extension" in shown
+    assert "nbauth jupyter-setup" in shown
     assert "Traceback" not in shown.text
     assert nbauth.current_auth().pending_sign_in is None
 
