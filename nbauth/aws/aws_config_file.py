@@ -3,8 +3,9 @@
 ``configparser`` would rewrite the whole file (dropping comments, reflowing values), so this is
 a line-based edit: the ``[profile NAME]`` section (``[default]`` for ``default``) is found by its
 header; the keys being set are replaced where they stand (with their indented continuation
-lines), missing ones are added after the section's last key, and every other line — other
-sections, comments, blank lines, the section's other keys — is kept as it was. A new section
+lines), keys set to ``None`` are removed, missing ones are added after the section's last key,
+and every other line — other sections, comments, blank lines, the section's other keys — is
+kept as it was. A new section
 is appended at the end. The file is written atomically (temp file + rename), keeping its mode
 (0600 for a new file, in a 0700 directory).
 
@@ -45,15 +46,16 @@ def _header_name(line: str) -> str | None:
     return " ".join(match.group(1).split()) if match else None
 
 
-def update_profile_text(text: str, profile: str, values: Mapping[str, str]) -> str:
-    """``text`` with ``profile``'s keys set to ``values``; every other line unchanged."""
+def update_profile_text(text: str, profile: str, values: Mapping[str, str | None]) -> str:
+    """``text`` with ``profile``'s keys set to ``values`` (``None``: the key removed); every
+    other line unchanged."""
     lines = text.splitlines(keepends=True)
     wanted = section_name(profile)
     start = next((i for i, line in enumerate(lines) if _header_name(line) == wanted), None)
     if start is None:
         prefix = "" if not text or text.endswith("\n") else "\n"
         gap = "\n" if text.strip() else ""
-        block = "".join(f"{key} = {value}\n" for key, value in values.items())
+        block = "".join(f"{key} = {value}\n" for key, value in values.items() if value is not None)
         return f"{text}{prefix}{gap}[{wanted}]\n{block}"
     end = next(
         (i for i in range(start + 1, len(lines)) if _header_name(lines[i]) is not None),
@@ -71,6 +73,9 @@ def update_profile_text(text: str, profile: str, values: Mapping[str, str]) -> s
             continue  # a continuation line of a value being replaced
         skipping = False
         match = _KEY.match(line)
+        if match and match.group(1) in values and values[match.group(1)] is None:
+            skipping = True  # a key to remove, with its continuation lines
+            continue
         if match and match.group(1) in values and match.group(1) not in done:
             key = match.group(1)
             kept.append(f"{key} = {values[key]}\n")
@@ -84,13 +89,20 @@ def update_profile_text(text: str, profile: str, values: Mapping[str, str]) -> s
         kept.append(line)
         if match or (line.strip() and line[:1].isspace() and last_key == len(kept) - 2):
             last_key = len(kept) - 1
-    missing = [f"{key} = {value}\n" for key, value in values.items() if key not in done]
+    missing = [
+        f"{key} = {value}\n"
+        for key, value in values.items()
+        if key not in done and value is not None
+    ]
     kept[last_key + 1 : last_key + 1] = missing
     return "".join([*lines[: start + 1], *kept, *lines[end:]])
 
 
-def set_profile(path: str | os.PathLike[str], profile: str, values: Mapping[str, str]) -> Path:
-    """Write ``values`` into ``profile``'s section of the config file at ``path``."""
+def set_profile(
+    path: str | os.PathLike[str], profile: str, values: Mapping[str, str | None]
+) -> Path:
+    """Write ``values`` into ``profile``'s section of the config file at ``path`` (a ``None``
+    value removes that key)."""
     target = Path(path).expanduser()
     try:
         text = target.read_text(encoding="utf-8")

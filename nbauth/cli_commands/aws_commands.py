@@ -69,10 +69,13 @@ def configure_aws_profile(args: argparse.Namespace) -> int:
     command = [*nbauth_command(), "credential-process", "--profile", profile.name]
     if args.allow_guest:
         command.append("--allow-guest")
-    values = {"credential_process": shlex.join(command)}
+    values: dict[str, str | None] = {"credential_process": shlex.join(command)}
     region = args.region or profile.config.region
     if region:
         values["region"] = region
+    # The configuration's AWS (a local emulator such as the sandbox) for the CLI too; none: AWS
+    # itself, so an endpoint left from an earlier configuration is removed.
+    values["endpoint_url"] = profile.config.aws_endpoint_url
     target = Path(args.aws_config) if args.aws_config else aws_config_path()
     try:
         set_profile(target, args.name, values)

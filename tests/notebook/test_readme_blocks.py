@@ -12,6 +12,7 @@ shell blocks are run or checked by ``test_readme_commands.py``.
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,6 +64,18 @@ def machine(monkeypatch: pytest.MonkeyPatch, reader: Reader) -> None:
     monkeypatch.setenv("BROWSER", "true")  # webbrowser.open() succeeds; the person signs in
 
 
+def _promised_result(block: Block) -> Any:
+    """What the block's last line says it gives, when its comment is a Python literal
+    (``status.state, status.username   # ('signed_in', 'ada')``); ``None`` otherwise."""
+    last = block.code.rstrip().splitlines()[-1]
+    if "#" not in last:
+        return None
+    try:
+        return ast.literal_eval(last.split("#", 1)[1].strip())
+    except (ValueError, SyntaxError):
+        return None
+
+
 def _stop_started_sandboxes(namespace: dict[str, Any], reader: Reader) -> None:
     for value in list(namespace.values()):
         if isinstance(value, nbauth.sandbox.Sandbox) and value is not reader.sb:
@@ -90,6 +103,9 @@ def test_python_blocks_run_as_written(
                     f"{block.where} does not run as written: {error!r}\n{block.code}\n"
                     f"{shown.stdout}{shown.stderr}"
                 )
+                promised = _promised_result(block)
+                if promised is not None:
+                    assert result.result == promised, f"{block.where}: not what its comment says"
         finally:
             reader.namespace = None
             _stop_started_sandboxes(sh.user_ns, reader)

@@ -40,7 +40,7 @@ class Block:
     language: str
     code: str
     line: int  # of the opening fence, 1-based
-    section: str  # the ``## `` heading above it
+    section: str  # the ``##`` or ``###`` heading above it
 
     @property
     def where(self) -> str:
@@ -57,8 +57,8 @@ def readme_blocks(path: Path = README) -> list[Block]:
     for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         fence = FENCE.match(text)
         if language is None:
-            if text.startswith("## "):
-                section = text[3:].strip()
+            if text.startswith(("## ", "### ")):
+                section = text.lstrip("#").strip()
             elif fence:
                 language, start, body = fence.group(1) or "text", number, []
         elif text.strip() == "```":

@@ -8,8 +8,10 @@ import stat
 
 from nbauth.aws.aws_config_file import aws_config_path, set_profile, update_profile_text
 
-VALUES = {"credential_process": "/usr/bin/nbauth credential-process --profile work",
-          "region": "eu-west-1"}
+VALUES = {
+    "credential_process": "/usr/bin/nbauth credential-process --profile work",
+    "region": "eu-west-1",
+}
 
 ORIGINAL = """\
 # my AWS config -- hand-written, keep my comments
@@ -44,7 +46,7 @@ def _sections(text: str) -> dict[str, dict[str, str]]:
 def test_a_new_profile_is_appended_and_everything_else_is_kept_byte_for_byte():
     updated = update_profile_text(ORIGINAL, "work", VALUES)
     assert updated.startswith(ORIGINAL)
-    assert updated[len(ORIGINAL):] == (
+    assert updated[len(ORIGINAL) :] == (
         "\n[profile work]\n"
         "credential_process = /usr/bin/nbauth credential-process --profile work\n"
         "region = eu-west-1\n"
@@ -56,7 +58,7 @@ def test_an_existing_profile_is_replaced_in_place_keeping_its_other_keys_and_com
     updated = update_profile_text(ORIGINAL, "nb", VALUES)
     before, _, after = ORIGINAL.partition("[profile nb]\n")
     assert updated.startswith(before + "[profile nb]\n")
-    assert updated.endswith(after[after.index("output = text"):])
+    assert updated.endswith(after[after.index("output = text") :])
     assert "old-command" not in updated and "--with-continuation" not in updated
     assert "# set by nbauth\nregion = eu-west-1\n" in updated
     assert _sections(updated)["profile nb"] == {**VALUES, "output": "text"}
@@ -106,3 +108,29 @@ def test_aws_config_file_respects_the_environment(monkeypatch, tmp_path):
     assert aws_config_path() == tmp_path / "cfg"
     monkeypatch.delenv("AWS_CONFIG_FILE")
     assert aws_config_path().parts[-2:] == (".aws", "config")
+
+
+def test_a_key_set_to_none_is_removed_with_its_continuation_lines() -> None:
+    text = (
+        "[profile nb]\n"
+        "credential_process = old\n"
+        "endpoint_url = http://127.0.0.1:5000\n"
+        "s3 =\n"
+        "  addressing_style = path\n"
+        "region = eu-west-1\n"
+        "[profile other]\n"
+        "endpoint_url = http://keep.example\n"
+    )
+    updated = update_profile_text(text, "nb", {"credential_process": "new", "endpoint_url": None})
+    assert updated == (
+        "[profile nb]\n"
+        "credential_process = new\n"
+        "s3 =\n"
+        "  addressing_style = path\n"
+        "region = eu-west-1\n"
+        "[profile other]\n"
+        "endpoint_url = http://keep.example\n"
+    )
+    assert (
+        update_profile_text("", "nb", {"a": "1", "endpoint_url": None}) == "[profile nb]\na = 1\n"
+    )
