@@ -71,7 +71,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -381,6 +380,8 @@ class KeycloakPeer:
         self._log: IO[bytes] | None = None
         self._admin_token: tuple[str, float] | None = None
         self.users: dict[str, str] = {}  # username -> id
+        #: How long preparing the cache took in this process (empty when it was ready).
+        self.prepare_timings: dict[str, float] = {}
 
     # lifecycle ---------------------------------------------------------------------------------
     @classmethod
@@ -393,21 +394,21 @@ class KeycloakPeer:
         try:
             peer.launch()
             peer.setup_realm()
-        except BaseException:
+        except BaseException as exc:
             peer.stop(keep_data=True)
             log = peer.log_text()
             peer.cleanup()
-            if isinstance(sys.exc_info()[1], PeerError):
-                raise PeerError(f"{sys.exc_info()[1]}\nKeycloak's log (tail):\n{log}") from None
+            if isinstance(exc, PeerError):
+                raise PeerError(f"{exc}\nKeycloak's log (tail):\n{log}") from None
             raise
         return peer
-
-    prepare_timings: dict[str, float]
 
     def launch(self) -> float:
         """Starts the server on its port and data dir; returns seconds until it answered."""
         if self.running:
             raise PeerError("Keycloak is already running")
+        if self._log is not None and not self._log.closed:
+            self._log.close()  # the previous run's
         self._log = tempfile.TemporaryFile(prefix="keycloak-", suffix=".log")  # noqa: SIM115
         started = time.monotonic()
         db = f"jdbc:h2:file:{self.data_dir}/keycloakdb;NON_KEYWORDS=VALUE"
