@@ -30,6 +30,7 @@ from ..errors import (
 )
 from ..net.secure_urls import check_secure_url, is_secure_url
 from .client import OIDCClient
+from .rfc7636 import PKCE
 from .sign_in_handle import SignInHandle
 from .tokens import OIDCTokens
 
@@ -100,7 +101,12 @@ def start_device_code(
     """
     endpoint = client.metadata.require("device_authorization_endpoint", "the device-code flow")
     scope = " ".join(scopes or client.spec.scopes)
-    answer = client.post_form(endpoint, {"scope": scope}, "Device authorization")
+    # RFC 8628 has no PKCE, but IdPs that enforce it on a client (Keycloak with a client's
+    # "pkce.code.challenge.method") want it on the device request too, and the verifier on
+    # each poll. Sent only where discovery offers S256; the verifier stays in this flow.
+    pkce = PKCE.generate() if "S256" in client.metadata.code_challenge_methods_supported else None
+    form = {"scope": scope, **(pkce.authorization_params() if pkce else {})}
+    answer = client.post_form(endpoint, form, "Device authorization")
     try:
         device_code = str(answer["device_code"])
         user_code = str(answer["user_code"])
@@ -135,7 +141,7 @@ def start_device_code(
     wait = sleep or (lambda event, seconds: event.wait(seconds))
     thread = threading.Thread(
         target=_poll,
-        args=(client, handle, device_code, on_tokens, clock, wait),
+        args=(client, handle, device_code, pkce, on_tokens, clock, wait),
         name="nbauth-device-code",
         daemon=True,
     )
@@ -147,11 +153,15 @@ def _poll(
     client: OIDCClient,
     handle: DeviceCodeSignIn,
     device_code: str,
+    pkce: PKCE | None,
     on_tokens: Callable[[OIDCTokens], Any],
     clock: Callable[[], float],
     wait: Callable[[threading.Event, float], bool],
 ) -> None:
     transient = 0
+    grant = {"grant_type": DEVICE_CODE_GRANT, "device_code": device_code}
+    if pkce is not None:
+        grant["code_verifier"] = pkce.verifier
     while True:
         if wait(handle.stop_event, handle.interval) or handle.done:
             return  # cancelled
@@ -165,10 +175,7 @@ def _poll(
             return
         handle.polls += 1
         try:
-            response = client.token_request(
-                "Device-code sign-in",
-                {"grant_type": DEVICE_CODE_GRANT, "device_code": device_code},
-            )
+            response = client.token_request("Device-code sign-in", grant)
         except OAuthError as exc:
             if exc.name == "authorization_pending":
                 transient = 0

@@ -22,7 +22,7 @@ import pytest
 import requests
 
 import nbauth
-from nbauth.errors import AuthError, InvalidGrantError, NetworkError
+from nbauth.errors import InvalidGrantError, NetworkError
 from tests.peers import keycloak_peer
 from tests.peers.keycloak_peer import KeycloakPeer, PeerError, RequestCounter
 
@@ -134,18 +134,12 @@ def test_device_code_sign_in_federates_and_reaches_s3(
             auth.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AuthError,
-    reason=(
-        "nbauth's device flow sends no PKCE; a Keycloak client with PKCE enforced "
-        "(pkce.code.challenge.method=S256) refuses the device authorization request with "
-        "invalid_request 'Missing parameter: code_challenge_method' (fix: nbauth/oidc/rfc8628.py)"
-    ),
-)
 def test_device_code_on_a_client_that_enforces_pkce(
     keycloak: KeycloakPeer, keycloak_auth: Any
 ) -> None:
+    """A client with PKCE enforced wants it on the device request too (Keycloak refused nbauth
+    with invalid_request 'Missing parameter: code_challenge_method' until the device flow sent
+    S256 where discovery offers it)."""
     auth = keycloak_auth(keycloak.pkce_client_id)
     handle = auth.sign_in_with_device_code()
     keycloak.approve_device_code(handle.user_code)

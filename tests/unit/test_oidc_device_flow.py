@@ -583,3 +583,38 @@ def test_a_provider_without_a_device_endpoint_fails_before_any_request() -> None
         )
     assert "device_authorization_endpoint" in info.value.message
     assert client.forms == []
+
+
+# -- PKCE where the IdP offers it (Keycloak enforces it per client, on the device request too) --
+
+
+def test_pkce_is_sent_when_discovery_offers_s256_and_the_verifier_on_every_poll() -> None:
+    from dataclasses import replace
+
+    from nbauth.oidc.rfc7636 import s256_challenge
+
+    clock = FakeClock()
+    client = FakeClient(clock, [pending(), token_response(clock)])
+    client.metadata = replace(client.metadata, code_challenge_methods_supported=("plain", "S256"))
+    handle = start_device_code(
+        client,  # type: ignore[arg-type]
+        scopes=None,
+        on_tokens=Recorder(),
+        clock=clock,
+        sleep=FakeSleep(clock),
+    )
+    assert handle.wait(WAIT) is not None
+    form = client.forms[0][1]
+    assert form["code_challenge_method"] == "S256"
+    verifiers = {grant["code_verifier"] for _, grant in client.token_requests}
+    assert len(client.token_requests) == 2 and len(verifiers) == 1
+    (verifier,) = verifiers
+    assert s256_challenge(verifier) == form["code_challenge"]
+    assert verifier not in repr(handle) and verifier not in repr(vars(handle))
+
+
+def test_no_pkce_where_discovery_does_not_offer_s256() -> None:
+    handle, client, _, _ = start([token_response(FakeClock())])
+    finished(handle)
+    assert "code_challenge" not in client.forms[0][1]
+    assert all("code_verifier" not in grant for _, grant in client.token_requests)
