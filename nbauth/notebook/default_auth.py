@@ -24,7 +24,18 @@ if TYPE_CHECKING:
     from ..auth import Auth
     from ..errors import ConfigurationError
 
-__all__ = ["config_available", "configured_auth", "current_auth", "not_configured"]
+__all__ = [
+    "HUB_ENV",
+    "config_available",
+    "configured_auth",
+    "current_auth",
+    "hub_sign_in",
+    "not_configured",
+]
+
+#: ``NBAUTH_JUPYTERHUB=0`` keeps ``%load_ext nbauth`` from signing in through JupyterHub.
+HUB_ENV = "NBAUTH_JUPYTERHUB"
+_HUB_VARIABLES = ("JUPYTERHUB_API_URL", "JUPYTERHUB_API_TOKEN", "JUPYTERHUB_USER")
 
 
 def configured_auth() -> Auth | None:
@@ -57,3 +68,38 @@ def not_configured() -> ConfigurationError:
         "there is no ./amplify_outputs.json.",
         "Run %nbauth config path/to/amplify_outputs.json, or nbauth.configure(...) in a cell.",
     )
+
+
+def hub_sign_in() -> tuple[bool, str] | None:
+    """Under JupyterHub, make the default Auth sign in with the hub's ``auth_state``.
+
+    ``None`` when it does not apply (not a single-user server, ``$NBAUTH_JUPYTERHUB=0``, an Auth
+    already configured, or no configuration to make one from: nothing is read then). Otherwise
+    one request to the hub's API: ``(True, "Signed in through JupyterHub as <name>.")`` with
+    the default Auth configured from the environment and a
+    :class:`~nbauth.integrations.jupyterhub.HubTokenProvider`, or ``(False, <why not>)`` and
+    nothing changed, so the normal sign-in applies.
+    """
+    if os.environ.get(HUB_ENV, "").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    if not all(os.environ.get(name) for name in _HUB_VARIABLES):
+        return None
+    if configured_auth() is not None or not config_available():
+        return None
+    from ..errors import AuthError
+    from ..integrations.jupyterhub import HubTokenProvider, probe
+
+    try:
+        provider = HubTokenProvider()
+    except AuthError as err:
+        return False, f"JupyterHub sign-in not used: {err.message}"
+    found = probe(provider)
+    if not found.available:
+        return False, f"JupyterHub sign-in not used: {found.reason}"
+    from ..api import configure
+
+    try:
+        configure(token_provider=provider)
+    except AuthError as err:  # a broken configuration: the load reports it in full
+        return False, f"JupyterHub sign-in not used: {err.message}"
+    return True, f"Signed in through JupyterHub as {found.user}."

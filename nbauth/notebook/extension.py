@@ -4,6 +4,9 @@ hook.
 Loading the extension
 
 * registers the ``%nbauth`` line magic (:mod:`nbauth.notebook.magics`);
+* under JupyterHub (a single-user server whose hub hands it the person's ``auth_state``), signs
+  in with the hub's tokens — :class:`~nbauth.integrations.jupyterhub.HubTokenProvider`, no second
+  sign-in — and says "Signed in through JupyterHub as <name>"; else says in one line why not;
 * uses the default :class:`~nbauth.Auth` — configured from ``$NBAUTH_CONFIG`` or
   ``./amplify_outputs.json`` when one exists, otherwise left unconfigured with a note on how to
   configure (``%nbauth config <path>`` or ``nbauth.configure(...)``);
@@ -53,6 +56,7 @@ __all__ = [
     "NotebookExtension",
     "extensions",
     "load_ipython_extension",
+    "show_hub_sign_in",
     "token_provider",
     "unload_ipython_extension",
 ]
@@ -114,7 +118,22 @@ def load_ipython_extension(ipython: InteractiveShell) -> None:
     if not made:
         show(Message("nbauth is already loaded.", lines=[("Run ", Code("%nbauth help"), ".")]))
         return
+    show_hub_sign_in()
     extension.start()
+
+
+def show_hub_sign_in() -> None:
+    """Under JupyterHub, sign in with the hub's tokens, or say in one line why not."""
+    from .default_auth import hub_sign_in
+
+    outcome = hub_sign_in()
+    if outcome is None:
+        return
+    signed_in, text = outcome
+    if signed_in:
+        show(Message(text, level="success"))
+    else:
+        show(Message(text, lines=[("Sign in with ", Code("%nbauth login"), ".")], level="warning"))
 
 
 def unload_ipython_extension(ipython: InteractiveShell) -> None:
