@@ -77,14 +77,14 @@ import time
 import urllib.request
 import zipfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 from urllib.parse import urlencode, urljoin
 
 import requests
+
+from tests.support.html_pages import Form, Page, describe
 
 KEYCLOAK_VERSION = "26.7.5"
 MAVEN_URL = (
@@ -228,83 +228,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-# -- reading Keycloak's pages -------------------------------------------------------------------
-@dataclass
-class Form:
-    id: str | None
-    action: str
-    method: str
-    fields: dict[str, str]
-    buttons: dict[str, str]  # named submit inputs/buttons: pressed one at a time
-
-
-class _PageParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.forms: list[Form] = []
-        self.title = ""
-        self._text: list[str] = []
-        self._form: Form | None = None
-        self._skip = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag in ("style", "script"):
-            self._skip += 1
-        elif tag == "title":
-            self._in_title = True
-        elif tag == "form":
-            self._form = Form(
-                a.get("id"), a.get("action", ""), a.get("method", "get").lower(), {}, {}
-            )
-            self.forms.append(self._form)
-        elif self._form is not None and a.get("name") and tag in ("input", "button"):
-            kind = a.get("type", "submit" if tag == "button" else "text").lower()
-            if kind == "submit":
-                self._form.buttons[a["name"]] = a.get("value", "")
-            elif kind not in ("checkbox", "radio") or "checked" in a:
-                self._form.fields[a["name"]] = a.get("value", "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script"):
-            self._skip = max(0, self._skip - 1)
-        elif tag == "title":
-            self._in_title = False
-        elif tag == "form":
-            self._form = None
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data.strip()
-        elif not self._skip and data.strip():
-            self._text.append(data.strip())
-
-
-@dataclass
-class Page:
-    url: str
-    status: int
-    forms: list[Form]
-    title: str
-    text: str
-
-    @classmethod
-    def of(cls, response: requests.Response) -> Page:
-        parser = _PageParser()
-        parser.feed(response.text)
-        parser.close()
-        return cls(
-            response.url, response.status_code, parser.forms, parser.title, " ".join(parser._text)
-        )
-
-    def form_with(self, field: str) -> Form | None:
-        return next((f for f in self.forms if field in f.fields or field in f.buttons), None)
-
-    def describe(self) -> str:
-        return f"HTTP {self.status} {self.url} {self.title!r}: {self.text[:400]}"
 
 
 # -- counting requests to Keycloak --------------------------------------------------------------
@@ -643,7 +566,7 @@ class KeycloakPeer:
         response = browser.get(f"{self.device_page_url}?{urlencode({'user_code': user_code})}")
         result = self._act(browser, response, username)
         if isinstance(result, str) or "Device Login Successful" not in result.text:
-            raise PeerError(f"device sign-in did not succeed: {_describe(result)}")
+            raise PeerError(f"device sign-in did not succeed: {describe(result)}")
         return browser.requests
 
     def sign_in_at(self, authorization_url: str, username: str | None = None) -> tuple[str, int]:
@@ -722,10 +645,6 @@ class _Browser:
                 return location
             response = self.get(location)
         raise PeerError(f"too many redirects, last at {response.url}")
-
-
-def _describe(result: Page | str) -> str:
-    return result if isinstance(result, str) else result.describe()
 
 
 def main() -> None:

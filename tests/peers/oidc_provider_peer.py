@@ -30,14 +30,14 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from types import TracebackType
 from typing import IO
 from urllib.parse import urljoin
 
 import requests
+
+from tests.support.html_pages import Form, Page, describe
 
 SERVER_DIR = Path(__file__).resolve().parent / "oidc_provider"
 INSTALL_HINT = "run npm ci --prefix tests/peers/oidc_provider"
@@ -68,96 +68,6 @@ def _npm_ci() -> None:
 
 class PeerError(RuntimeError):
     """The peer could not start, or a page in the browser flow was not what a person expects."""
-
-
-# -- reading the provider's pages ---------------------------------------------------------------
-@dataclass
-class Form:
-    id: str | None
-    action: str
-    method: str
-    fields: dict[str, str] = field(default_factory=dict)
-
-
-class _PageParser(HTMLParser):
-    """Collects forms (named inputs with their values), links and visible text."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.forms: list[Form] = []
-        self.links: list[str] = []
-        self.title = ""
-        self._text: list[str] = []
-        self._open_form: Form | None = None
-        self._skip_depth = 0  # inside <style>/<script>
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag in ("style", "script"):
-            self._skip_depth += 1
-        elif tag == "title":
-            self._in_title = True
-        elif tag == "form":
-            self._open_form = Form(a.get("id"), a.get("action", ""), a.get("method", "get").lower())
-            self.forms.append(self._open_form)
-        elif tag == "input" and self._open_form is not None and a.get("name"):
-            self._open_form.fields[a["name"]] = a.get("value", "")
-        elif tag == "a" and a.get("href"):
-            self.links.append(a["href"])
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script"):
-            self._skip_depth = max(0, self._skip_depth - 1)
-        elif tag == "title":
-            self._in_title = False
-        elif tag == "form":
-            self._open_form = None
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data.strip()
-        elif not self._skip_depth and data.strip():
-            self._text.append(data.strip())
-
-    @property
-    def text(self) -> str:
-        return " ".join(self._text)
-
-
-@dataclass
-class Page:
-    url: str
-    status: int
-    forms: list[Form]
-    links: list[str]
-    title: str
-    text: str
-
-    @classmethod
-    def of(cls, response: requests.Response) -> Page:
-        parser = _PageParser()
-        parser.feed(response.text)
-        parser.close()
-        return cls(
-            response.url,
-            response.status_code,
-            parser.forms,
-            parser.links,
-            parser.title,
-            parser.text,
-        )
-
-    def form(self, *, id: str | None = None, prompt: str | None = None) -> Form | None:
-        for form in self.forms:
-            if id is not None and form.id == id:
-                return form
-            if prompt is not None and form.fields.get("prompt") == prompt:
-                return form
-        return None
-
-    def describe(self) -> str:
-        return f"HTTP {self.status} {self.url} {self.title!r}: {self.text[:400]}"
 
 
 # -- the peer -----------------------------------------------------------------------------------
@@ -297,7 +207,7 @@ class OidcProviderPeer:
         confirm = self._device_confirm_form(browser, user_code)
         result = self._act(browser, self._submit(browser, confirm, {}), username)
         if isinstance(result, str) or "Sign-in Success" not in result.title:
-            raise PeerError(f"device sign-in did not succeed: {_describe(result)}")
+            raise PeerError(f"device sign-in did not succeed: {describe(result)}")
 
     def deny_device_code(self, user_code: str) -> None:
         """Enters ``user_code`` and presses [ Abort ]: the device then gets ``access_denied``."""
@@ -387,7 +297,3 @@ class OidcProviderPeer:
                 return result
             response = self._submit(browser, (result.url, form), values)
         raise PeerError("the provider kept asking for interactions")
-
-
-def _describe(result: Page | str) -> str:
-    return result if isinstance(result, str) else result.describe()
