@@ -56,6 +56,7 @@ from .oauth import (
     UnauthorizedClientError,
     UserAlreadyAuthenticatedError,
 )
+from .sharing import SharedCredentialsLapsedError
 from .transport import (
     DeadlineExceededError,
     InsecureEndpointError,
@@ -118,6 +119,7 @@ __all__ = [
     "ResourceNotFoundError",
     "ResponseTooLargeError",
     "ServiceError",
+    "SharedCredentialsLapsedError",
     "SignInCancelledError",
     "SignInSessionExpiredError",
     "SignInTimeoutError",
