@@ -112,7 +112,11 @@ class CredentialsSharing:
         self._unsubscribe = auth.hub.listen("auth", self._on_auth_event)
         self._thread: threading.Thread | None = None
         if start:
-            self.step()  # the first share happens now: a missing sign-in raises here, typed
+            try:
+                self.step()  # the first share happens now: a missing sign-in raises here, typed
+            except BaseException:
+                self._unsubscribe()
+                raise
             self._thread = threading.Thread(
                 target=self._run, name=f"nbauth-dask-share-{name}", daemon=True
             )

@@ -44,9 +44,28 @@ def name() -> Any:
     dask_worker.forget_shared_credentials(name)
 
 
+class CountingHub(nbauth.Hub):
+    """A Hub that counts its live subscriptions."""
+
+    active = 0
+
+    def listen(self, channel: str, callback: Any) -> Any:
+        stop = super().listen(channel, callback)
+        self.active += 1
+        done = []
+
+        def unsubscribe() -> None:
+            if not done:
+                done.append(True)
+                self.active -= 1
+            stop()
+
+        return unsubscribe
+
+
 class FakeAuth:
     def __init__(self, credentials: AWSCredentials | None) -> None:
-        self.hub = nbauth.Hub()
+        self.hub = CountingHub()
         self.config = SimpleNamespace(region="eu-west-1", aws_endpoint_url="http://127.0.0.1:9")
         self.credentials = credentials
         self.failure: Exception | None = None
@@ -257,6 +276,7 @@ def test_the_first_share_raises_and_later_failures_keep_the_workers_credentials(
     with pytest.raises(NoCredentialsError):
         CredentialsSharing(client, auth, name=name, clock=clock)
     assert client.sent == []
+    assert auth.hub.active == 0  # nothing left listening
 
     auth.credentials = creds(1, clock.now + 60)
     sharing = CredentialsSharing(client, auth, name=name, clock=clock, start=False)
@@ -284,6 +304,7 @@ def test_stop_keeps_or_withdraws_the_workers_credentials(name):
     client.on_worker()
     sharing.stop()
     assert client.unregistered == [] and shared_credentials(name, clock=clock)
+    assert sharing.auth.hub.active == 0 and not sharing.running
     sharing.stop(withdraw=True)
     assert client.unregistered == [name]
     with pytest.raises(NoCredentialsError):
