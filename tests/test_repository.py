@@ -355,12 +355,12 @@ VENV = "python3 -m venv .venv && . .venv/bin/activate && "
 
 def test_quick_start_is_two_commands_that_make_their_own_venv():
     """A fresh machine's system Python may refuse ``pip install`` (PEP 668): each command makes
-    and uses ``.venv``. One runs the demo on the sandbox, one the tests; Jupyter comes after.
-    (``tests/test_readme_commands.py`` checks that ``.ci/run`` runs the test command.)"""
+    and uses ``.venv``. One runs the demo on the sandbox, one the tests; the Jupyter command
+    opens the notebook section. (``tests/test_readme_commands.py`` checks that ``.ci/run`` runs
+    the test command.)"""
     readme = (ROOT / "README.md").read_text()
     quick = _section(readme, "## Quick start (two commands on a fresh machine)")
-    before_jupyter = quick.split("### Use it in Jupyter", 1)[0]
-    commands = _bash_blocks(before_jupyter)
+    commands = _bash_blocks(quick)
     assert len(commands) == 2, commands
     demo, tests = commands
     for command in commands:
@@ -368,7 +368,7 @@ def test_quick_start_is_two_commands_that_make_their_own_venv():
         assert "python -m pip install -e '.[" in command and "sudo" not in command
     assert demo.endswith("python -m nbauth demo") and "'.[sandbox]'" in demo
     assert tests.endswith("python -m pytest") and "'.[dev]'" in tests
-    jupyter = _bash_blocks(quick.split("### Use it in Jupyter", 1)[1])
+    jupyter = _bash_blocks(_section(readme, "## In a notebook"))
     assert len(jupyter) == 1 and jupyter[0].startswith(VENV), jupyter
     assert "[notebook" in jupyter[0] and "nbauth jupyter-setup" in jupyter[0]
     assert "docs/index.md" in readme
