@@ -65,6 +65,8 @@ log = logging.getLogger("nbauth.dask")
 WAKE_EVENTS = frozenset(
     {"credentialsRefresh", "tokenRefresh", "federatedToIdentityPool", "signedIn"}
 )
+#: Auth events after which the person is no longer signed in: the workers drop the credentials.
+END_EVENTS = frozenset({"signedOut", "federationToIdentityPoolCleared"})
 #: Between checks without an event: half the credentials' remaining life, within these bounds.
 MIN_CHECK_SECONDS = 1.0
 MAX_CHECK_SECONDS = 300.0
@@ -78,8 +80,9 @@ class CredentialsSharing:
     A daemon thread re-shares whenever the credentials change: woken by the Auth's
     ``credentialsRefresh`` (and ``tokenRefresh``) events, and otherwise checking at half the
     credentials' remaining life (a memory read while they are fresh; asking for them when they
-    are stale lets the Auth refresh them). :meth:`step` is one pass of that thread, callable
-    from tests with a fake clock (``start=False``).
+    are stale lets the Auth refresh them). Signing out (or clearing the federation) in the
+    notebook withdraws them from the workers at once. :meth:`step` is one pass of that thread,
+    callable from tests with a fake clock (``start=False``).
     """
 
     def __init__(
@@ -109,6 +112,7 @@ class CredentialsSharing:
         self._shared: AWSCredentials | None = None
         self._stopped = threading.Event()
         self._wake = threading.Event()
+        self._signed_out = threading.Event()
         self._unsubscribe = auth.hub.listen("auth", self._on_auth_event)
         self._thread: threading.Thread | None = None
         if start:
@@ -190,7 +194,11 @@ class CredentialsSharing:
         return str(getattr(self.client, "status", "")) in ("closing", "closed")
 
     def _on_auth_event(self, capsule: dict[str, Any]) -> None:
-        if capsule.get("payload", {}).get("event") in WAKE_EVENTS:
+        event = capsule.get("payload", {}).get("event")
+        if event in END_EVENTS:  # withdrawn by the sharing thread: no network in a listener
+            self._signed_out.set()
+            self._wake.set()
+        elif event in WAKE_EVENTS:
             self._wake.set()
 
     def _run(self) -> None:
@@ -199,6 +207,12 @@ class CredentialsSharing:
             self._wake.wait(delay)
             self._wake.clear()
             if self._stopped.is_set():
+                break
+            if self._signed_out.is_set():  # signing out in the notebook ends the workers' access
+                try:
+                    self.stop(withdraw=True)
+                except Exception:
+                    log.exception("Withdrawing the credentials from the Dask workers failed")
                 break
             try:
                 delay = self.step()

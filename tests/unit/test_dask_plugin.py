@@ -316,3 +316,20 @@ def test_an_asynchronous_client_is_refused(name):
     client.asynchronous = True
     with pytest.raises(nbauth.errors.InvalidParameterError):
         CredentialsSharing(client, FakeAuth(creds(1, 4e9)), name=name, start=False)
+
+
+@pytest.mark.parametrize("event", ["signedOut", "federationToIdentityPoolCleared"])
+def test_signing_out_in_the_notebook_withdraws_the_workers_credentials(name, event):
+    clock = FakeClock()
+    client = FakeClient()
+    auth = FakeAuth(creds(1, clock.now + 3600))
+    sharing = CredentialsSharing(client, auth, name=name, clock=clock)  # with its thread
+    client.on_worker()
+    assert shared_credentials(name, clock=clock)
+    auth.hub.dispatch("auth", event, None)
+    assert sharing._thread is not None
+    sharing._thread.join(5.0)
+    assert not sharing.running and client.unregistered == [name]
+    with pytest.raises(NoCredentialsError):
+        shared_credentials(name, clock=clock)
+    assert auth.hub.active == 0
