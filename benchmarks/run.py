@@ -72,10 +72,14 @@ def environment_line(env: dict[str, Any]) -> str:
     )
 
 
-def run_sandbox_sections(skip_threads: bool, profile: bool) -> tuple[list[Row], str]:
-    """Sections 1, 2, 4, 5, 7 and 8: they all need the sandbox (and a federated default Auth)."""
+def run_sandbox_sections(
+    skip_threads: bool, profile: bool, hub_sessions: int = 1000
+) -> tuple[list[Row], str]:
+    """Sections 1, 2, 4, 5, 7, 8 and 10: they all need the sandbox (most a federated default
+    Auth)."""
     import bench_credential_process
     import bench_federation
+    import bench_hub_scale
     import bench_shared_refresh
     import bench_threads
     from fixtures import federated_default_auth, sandbox_environment
@@ -91,6 +95,8 @@ def run_sandbox_sections(skip_threads: bool, profile: bool) -> tuple[list[Row], 
             rows += bench_credential_process.run(ctx.sb)
             rows += bench_shared_refresh.run(ctx.sb)
             rows += bench_hardening.run()
+            if hub_sessions > 0:
+                rows += bench_hub_scale.run(ctx.sb, hub_sessions)
             profile_text = ""
             if profile:
                 import profile_hot
@@ -99,6 +105,11 @@ def run_sandbox_sections(skip_threads: bool, profile: bool) -> tuple[list[Row], 
         finally:
             ctx.auth.close()
     return rows, profile_text
+
+
+def _section_number(row: Row) -> int:
+    digits = row.section.split(" ", 1)[0]
+    return int(digits) if digits.isdigit() else 0
 
 
 def missed_targets(rows: Sequence[Row]) -> list[str]:
@@ -132,6 +143,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="fresh IPython shells per %%load_ext case (default 11)",
     )
     parser.add_argument("--skip-threads", action="store_true", help="skip section 5")
+    parser.add_argument(
+        "--sessions",
+        type=int,
+        default=1000,
+        help="sessions in section 10, hub scale (default 1000; 0 skips it)",
+    )
     parser.add_argument("--profile", action="store_true", help="also print cProfile hot paths")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     return parser.parse_args(argv)
@@ -144,8 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(environment_line(env), flush=True)
     rows = bench_import.run(args.import_runs)  # first, before the sandbox's thread exists
     rows += bench_load_ext.run(args.load_ext_runs)
-    sandbox_rows, profile_text = run_sandbox_sections(args.skip_threads, args.profile)
-    rows = sorted(rows + sandbox_rows, key=lambda row: row.section[:1])  # stable: 1, 2, 3…
+    sandbox_rows, profile_text = run_sandbox_sections(
+        args.skip_threads, args.profile, args.sessions
+    )
+    rows = sorted(rows + sandbox_rows, key=_section_number)  # stable: 1, 2, 3… 10
     seconds = time.perf_counter() - started
     print(render_table(rows))
     if profile_text:

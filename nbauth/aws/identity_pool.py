@@ -1,13 +1,15 @@
 """The Cognito identity-pool client: ``GetId``, ``GetCredentialsForIdentity``, ``GetOpenIdToken``.
 
 These operations are unauthenticated in AWS (the Logins tokens are the proof); the client is an
-unsigned, shared one (see :mod:`nbauth.aws.unsigned_clients`).
+unsigned, shared one (see :mod:`nbauth.aws.unsigned_clients`). ``GetId`` and
+``GetCredentialsForIdentity`` are paced process-wide under Cognito's quotas
+(:mod:`nbauth.aws.rate_limit`): a caller waits for its turn rather than being throttled.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import boto3
@@ -16,6 +18,7 @@ from ..core.log_redaction import install_redaction
 from ..core.values import AWSCredentials
 from .bounded_send import bound_client
 from .error_mapping import map_aws_error
+from .rate_limit import RateLimiter, shared_limiter
 from .unsigned_clients import CLIENT_CONFIG, unsigned_client
 
 __all__ = ["IdentityPoolClient"]
@@ -32,6 +35,7 @@ class IdentityPoolClient:
         boto3_session: boto3.Session | None = None,
         client: Any = None,
         endpoint_url: str | None = None,
+        rate_limiter: Callable[[str], RateLimiter | None] = shared_limiter,
     ) -> None:
         self.identity_pool_id = identity_pool_id
         self.region = region
@@ -39,6 +43,7 @@ class IdentityPoolClient:
         self._session = boto3_session
         self._client = client
         self._lock = threading.Lock()
+        self._rate_limiter = rate_limiter  # operation name -> its limiter (None: not paced)
 
     @property
     def client(self) -> Any:
@@ -64,6 +69,9 @@ class IdentityPoolClient:
     def _call(self, operation: str, method: str, **params: Any) -> dict[str, Any]:
         """Call ``method`` with the non-empty ``params``; errors become typed AuthErrors."""
         kwargs = {k: dict(v) if isinstance(v, Mapping) else v for k, v in params.items() if v}
+        limiter = self._rate_limiter(operation)
+        if limiter is not None:
+            limiter.acquire()  # waits for a turn; raises (retryable) past the request deadline
         try:
             response: dict[str, Any] = getattr(self.client, method)(**kwargs)  # boto3: a dict
             return response

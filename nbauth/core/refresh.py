@@ -18,6 +18,19 @@ Failures back off exponentially with jitter. ``clock`` and ``random`` are
 injectable so tests drive time by hand; :meth:`tick` is one step of the
 background timer, callable directly from tests.
 
+Refresh times are spread: a value turns stale ``margin`` before its expiry,
+minus a random part of its remaining fresh time (up to half of it, drawn per
+refresh; at least ``jitter_seconds`` capped at a tenth of its lifetime;
+``jitter_seconds=0`` turns the spreading off). A fixed jitter of 30 s left a
+thousand sessions that signed in (or resumed after a hub restart) at the same
+instant refreshing within the same 30 s every hour; spreading over half the
+period costs about a third more refreshes and flattens the load
+(``benchmarks/bench_hub_scale.py``).
+
+With ``background=True`` the engine is served by the process's one
+:class:`~nbauth.core.refresh_scheduler.RefreshScheduler` (one thread and a few
+workers for every engine); a fake clock moves it only through :meth:`poke`.
+
 Example::
 
     engine = Refreshable(fetch=get_credentials, expires_at=lambda c: c.expires_at)
@@ -34,6 +47,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from .refresh_policy import RefreshPolicy, RefreshState, RefreshStatus, RefreshTimeoutError
+from .refresh_scheduler import RefreshScheduler, shared_scheduler
 
 __all__ = [
     "RefreshPolicy",
@@ -48,6 +62,11 @@ log = logging.getLogger("nbauth.refresh")
 T = TypeVar("T")
 
 _NEVER = float("inf")
+#: The share of a value's fresh time (expiry - margin - now) that the refresh point may move
+#: earlier by, drawn per refresh: a burst of sessions spreads over the whole next period.
+_SPREAD = 0.5
+#: Least real time between two background runs of an engine whose new value is stale at once.
+_NO_SPIN_SECONDS = 1.0
 
 
 class Refreshable(Generic[T]):
@@ -65,6 +84,7 @@ class Refreshable(Generic[T]):
         on_failed: Callable[[BaseException], None] | None = None,
         name: str = "value",
         background: bool = False,
+        scheduler: RefreshScheduler | None = None,
     ) -> None:
         self._fetch = fetch
         self._expires_at = expires_at
@@ -88,9 +108,9 @@ class Refreshable(Generic[T]):
         self._flight = threading.Lock()  # single flight: one fetch at a time
         self._completed = 0  # finished fetches (success or failure), for single flight
         self._generation = 0
-        self._wakeup = threading.Event()
         self._stopped = False
-        self._thread: threading.Thread | None = None
+        self._timer_lock = threading.Lock()  # orders close() with a refresh that re-arms
+        self._scheduler = scheduler if scheduler is not None else shared_scheduler()
 
     # -- reading -------------------------------------------------------------------------
 
@@ -144,7 +164,7 @@ class Refreshable(Generic[T]):
             # Stale: with a background timer, hand it the refresh and answer at once;
             # without one, refresh here if nobody else is and we're not backing off.
             if self.timer_running:
-                self._wakeup.set()
+                self._scheduler.wake(self)
                 return value
             generation = self._generation
             if now >= self.retry_at and self._flight.acquire(blocking=False):
@@ -237,8 +257,11 @@ class Refreshable(Generic[T]):
         p = self.policy
         usable_until = expiry - min(p.expiry_skew_seconds, lifetime * 0.1)
         margin = min(p.margin_seconds, lifetime * 0.5)
-        jitter = min(p.jitter_seconds, lifetime * 0.1) * self._random()
-        return max(now, expiry - margin - jitter), usable_until
+        latest = expiry - margin
+        spread = 0.0
+        if p.jitter_seconds > 0:
+            spread = max(min(p.jitter_seconds, lifetime * 0.1), (latest - now) * _SPREAD)
+        return max(now, latest - spread * self._random()), usable_until
 
     def set(self, value: T | None) -> None:
         """Install a value obtained elsewhere (e.g. by an explicit federation call)."""
@@ -251,7 +274,7 @@ class Refreshable(Generic[T]):
         with self._state_lock:
             if self._value is not None:
                 self.refresh_at = 0.0
-        self._wakeup.set()
+        self._scheduler.wake(self)
 
     def reset(self) -> None:
         """Forget the value; a fetch in flight will not store its result."""
@@ -263,7 +286,7 @@ class Refreshable(Generic[T]):
             self.failures = 0
             self.retry_at = 0.0
             self.last_error = None
-        self._wakeup.set()
+        self._scheduler.wake(self)
 
     def _call_hook(self, hook: Callable[..., None], arg: object) -> None:
         try:
@@ -295,59 +318,48 @@ class Refreshable(Generic[T]):
         finally:
             self._flight.release()
 
+    def seconds_until_due(self) -> float | None:
+        """How long until :meth:`next_due`, by this engine's clock (for the scheduler)."""
+        due = self.next_due()
+        return None if due is None else due - self.clock()
+
+    def run_due(self) -> float | None:
+        """One background run (the scheduler calls it): :meth:`tick`, then how long until the
+        next one."""
+        if self._stopped:
+            return None
+        self.tick()
+        delay = self.seconds_until_due()
+        if delay is not None and delay <= 0 and self.failures == 0:
+            # Fetched a value that is immediately stale (or another caller holds the
+            # refresh): don't spin.
+            return _NO_SPIN_SECONDS
+        return delay
+
     def poke(self) -> None:
         """Wake the timer so it re-reads the clock (tests with a fake clock call this)."""
-        self._wakeup.set()
+        self._scheduler.wake(self)
 
     def _ensure_timer(self) -> None:
-        if not self._background or self._stopped:
-            return
-        if self._thread is not None and self._thread.is_alive():
-            self._wakeup.set()
-            return
-        self._thread = threading.Thread(
-            target=self._run_timer, name=f"nbauth-refresh-{self.name}", daemon=True
-        )
-        self._thread.start()
-
-    def _run_timer(self) -> None:
-        while not self._stopped:
-            due = self.next_due()
-            timeout = None if due is None else max(0.0, min(due - self.clock(), 3600.0))
-            if timeout is None or timeout > 0:
-                self._wakeup.wait(timeout)
-                self._wakeup.clear()
-                continue
-            if self._stopped:
-                break
-            try:
-                self.tick()
-            except Exception:  # pragma: no cover - tick already contains errors
-                log.exception("Background refresh of %s crashed", self.name)
-            if (
-                self.failures == 0
-                and self.next_due() is not None
-                and self.clock() >= (self.next_due() or 0)
-            ):
-                # Fetched a value that is immediately stale: don't spin.
-                self._wakeup.wait(1.0)
-                self._wakeup.clear()
+        with self._timer_lock:
+            if self._background and not self._stopped:
+                self._scheduler.add(self)
 
     def resume(self) -> None:
         """Undo :meth:`close`: the background timer runs again (if there is a value)."""
-        self._stopped = False
+        with self._timer_lock:
+            self._stopped = False
         if self._value is not None:
             self._ensure_timer()
 
     @property
     def timer_running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """Whether the process's refresh scheduler serves this engine."""
+        return self._scheduler.serves(self)
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop the background timer (the value stays readable)."""
-        self._stopped = True
-        self._wakeup.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-        self._thread = None
+        """Stop the background refresh of this engine (the value stays readable; the other
+        engines go on). A refresh already running is waited for, up to ``timeout``."""
+        with self._timer_lock:
+            self._stopped = True
+        self._scheduler.remove(self, timeout)

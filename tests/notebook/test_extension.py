@@ -245,9 +245,8 @@ def test_unload_stops_refresh_threads_and_reload_resumes_them(
     bucket = shown.value  # the cell's ExecutionResult
     assert bucket.error_in_exec is None
     auth = nbauth.current_auth()
-    wait_until(
-        lambda: {"nbauth-refresh-credentials", "nbauth-refresh-tokens"} <= set(refresh_threads())
-    )
+    wait_until(lambda: "nbauth-refresh-scheduler" in refresh_threads())
+    assert auth.credentials_engine.timer_running
 
     line(shell, "reload_ext", "nbauth")  # unload + load: timers stop, then resume
     assert auth.credentials_engine.timer_running

@@ -91,7 +91,7 @@ def test_a_kernel_signs_in_with_the_magics_and_shuts_down_cleanly(
     assert "signed_in" in _text(outputs[5]) and "valid" in _text(outputs[5])
     assert "demo" in _text(outputs[6])
     assert "&lt;redacted&gt;" in _text(outputs[7])
-    assert "nbauth-refresh-credentials" in _text(outputs[8])  # refresh ran while loaded
+    assert "nbauth-refresh-scheduler" in _text(outputs[8])  # refresh ran while loaded
 
     saved = tmp_path / "saved.ipynb"
     nbformat.write(nb, saved)

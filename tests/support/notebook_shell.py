@@ -78,6 +78,8 @@ def line(shell: InteractiveShell, name: str, arg: str = "") -> Shown:
 
 
 def refresh_threads() -> list[str]:
+    """nbauth's background refresh threads: the process's one scheduler
+    (``nbauth-refresh-scheduler``) and its few workers, however many sessions there are."""
     return [t.name for t in threading.enumerate() if t.name.startswith("nbauth-refresh-")]
 
 
