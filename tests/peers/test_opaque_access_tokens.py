@@ -154,8 +154,8 @@ def test_expiry_follows_expires_in_and_sets_the_refresh_time(
     assert received + 60 <= tokens.access_token.expires_at <= done + 60
     assert tokens.id_token.expires_at >= received + 3600 - 2
     refresh = auth.status().tokens
-    # RefreshPolicy: margin half the 60 s lifetime, jitter up to a tenth of it
-    assert received + 60 - 30 - 6 <= refresh.refresh_at <= done + 60 - 30
+    # RefreshPolicy: margin half the 60 s lifetime, then up to half the 30 s fresh time earlier
+    assert received + 60 - 30 - 15 <= refresh.refresh_at <= done + 60 - 30
     assert refresh.usable_until < tokens.access_token.expires_at
 
 
