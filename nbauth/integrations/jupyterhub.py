@@ -84,7 +84,8 @@ log = logging.getLogger("nbauth.integrations.jupyterhub")
 #: The hub's OAuth client id, when the ID token's audience should be checked here too.
 CLIENT_ID_ENV = "NBAUTH_HUB_CLIENT_ID"
 
-#: An ID token this close to its ``exp`` is treated as due for the hub's refresh.
+#: An ID token this close to its ``exp`` (at most a tenth of its lifetime) is due for the hub's
+#: refresh.
 EXPIRY_SKEW_SECONDS = 30.0
 
 
@@ -314,7 +315,13 @@ class HubTokenProvider:
 
     def _due(self, jwt: JWT) -> bool:
         exp = jwt.expires_at
-        return exp is not None and exp - EXPIRY_SKEW_SECONDS <= self._clock()
+        if exp is None:
+            return False
+        iat = jwt.payload.get("iat")
+        skew = EXPIRY_SKEW_SECONDS
+        if isinstance(iat, (int, float)) and not isinstance(iat, bool) and exp > iat:
+            skew = min(skew, (exp - iat) / 10)  # short-lived tokens: a tenth of their life
+        return exp - skew <= self._clock()
 
     def _expired(self, jwt: JWT) -> bool:
         exp = jwt.expires_at

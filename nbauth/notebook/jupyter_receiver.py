@@ -17,8 +17,11 @@ Redirect URI, first rule that applies:
 2. ``$NBAUTH_JUPYTER_URL`` — the Jupyter server as the browser sees it, base URL included
    (``https://hub.example.com/user/ada/``);
 3. JupyterHub: ``$JUPYTERHUB_PUBLIC_URL`` (JupyterHub >= 4.1 sets it when
-   ``c.JupyterHub.public_url`` is configured; ``$JUPYTERHUB_SERVICE_PREFIX`` is appended when it
-   has no path), else ``$JUPYTERHUB_HOST`` (subdomain hubs) + ``$JUPYTERHUB_SERVICE_PREFIX``;
+   ``c.JupyterHub.public_url`` is configured: the server's own public URL,
+   ``https://hub.example.com/user/ada/`` or ``…/user/ada/<server>/`` for a named server;
+   ``$JUPYTERHUB_SERVICE_PREFIX`` is appended when it has no path), else ``$JUPYTERHUB_HOST``
+   (subdomain hubs) + ``$JUPYTERHUB_SERVICE_PREFIX``, else the origin of
+   ``$JUPYTERHUB_PUBLIC_HUB_URL`` + ``$JUPYTERHUB_SERVICE_PREFIX``;
 4. the address the server extension recorded from the server's own settings (``server.json``:
    ``ServerApp.custom_display_url`` — set it behind port forwards, SSH tunnels, Docker port maps
    and proxies — else the server's ip, port and base URL);
@@ -285,6 +288,9 @@ def _hub_url(env: Mapping[str, str]) -> str | None:
     host = env.get("JUPYTERHUB_HOST", "")
     if host and prefix:
         return _join(host, prefix)
+    hub = urlsplit(env.get("JUPYTERHUB_PUBLIC_HUB_URL", ""))  # https://hub.example.com/hub/
+    if hub.scheme and hub.netloc and prefix:  # prefix: the server's path, named servers too
+        return _join(urlunsplit((hub.scheme, hub.netloc, "", "", "")), prefix)
     return None
 
 

@@ -295,3 +295,32 @@ def test_load_ext_falls_back_when_the_scope_is_missing(hub_env: FakeHub, monkeyp
     assert configured_auth() is None
     monkeypatch.setenv("NBAUTH_JUPYTERHUB", "0")
     assert hub_sign_in() is None
+
+
+# -- per-user callback URLs -------------------------------------------------------------------
+
+GPU = {"JUPYTERHUB_SERVICE_PREFIX": "/jhub/user/ada/gpu/"}
+GPU_CALLBACK = "https://hub.example.com/jhub/user/ada/gpu/nbauth/callback"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        # JupyterHub >= 4.1 with c.JupyterHub.public_url: the named server's own public URL
+        {**GPU, "JUPYTERHUB_PUBLIC_URL": "https://hub.example.com/jhub/user/ada/gpu/"},
+        # only the hub's public URL (its path is the hub's, the server's prefix replaces it)
+        {**GPU, "JUPYTERHUB_PUBLIC_HUB_URL": "https://hub.example.com/jhub/hub/"},
+        # JupyterHub sets JUPYTERHUB_PUBLIC_URL empty without a public_url
+        {
+            **GPU,
+            "JUPYTERHUB_PUBLIC_URL": "",
+            "JUPYTERHUB_PUBLIC_HUB_URL": "https://hub.example.com/",
+        },
+    ],
+)
+def test_named_server_callback_uri(env: dict[str, str]):
+    from nbauth.notebook.callback_drop_box import CALLBACK_DIR_ENV
+    from nbauth.notebook.jupyter_receiver import jupyter_redirect_uri
+
+    uri, _ = jupyter_redirect_uri(None, {CALLBACK_DIR_ENV: "/nonexistent/nbauth-callbacks", **env})
+    assert uri == GPU_CALLBACK
