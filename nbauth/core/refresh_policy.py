@@ -16,8 +16,10 @@ class RefreshPolicy:
     """When to refresh, and how to back off.
 
     ``margin_seconds`` before expiry the value turns stale (capped at half its
-    lifetime, so short-lived values still get a useful fresh period), minus up
-    to ``jitter_seconds`` so that many kernels don't refresh at once.
+    lifetime, so short-lived values still get a useful fresh period), earlier by a
+    random share, drawn per refresh, of up to half the time until then (at least up
+    to ``jitter_seconds``; 0 turns the spread off), so that sessions that start
+    together — a hub restart — don't refresh together for ever.
     ``expiry_skew_seconds`` before expiry it counts as expired (capped at a
     tenth of its lifetime). Failed refreshes wait ``backoff_base_seconds`` *
     2ⁿ (at most ``backoff_max_seconds``), scaled by a random factor in [0.5, 1).

@@ -89,6 +89,11 @@ _BY_CLASS: dict[type[AuthError], _Words] = {
         "There are no AWS credentials yet",
         "Sign in first (or turn on guest access in the identity pool).",
     ),
+    e.SharedCredentialsLapsedError: (
+        "The AWS credentials shared with this worker have expired",
+        "Keep the notebook (the Dask client) that shares them running and signed in, or share "
+        "them again from it: nbauth.integrations.dask.share_credentials(client).",
+    ),
     e.ResourceConflictError: (
         "This sign-in is already linked to another identity",
         "Use the identity it already belongs to, or unlink it from that identity first.",
