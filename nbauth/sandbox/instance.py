@@ -43,6 +43,7 @@ from .idp import (
     Lifetimes,
     UserPool,
 )
+from .idp.public_url import resolve_public_url
 from .logins import logins_key_for_issuer
 from .s3_policies import S3PolicyAuthorizer
 from .seed import (
@@ -92,8 +93,10 @@ class Sandbox(UserPoolControls):
         device_poll_interval: int = 5,
         idp_port: int = 0,
         triggers: Mapping[str, TriggerFn] | None = None,
+        public_url: str | None = None,
     ) -> None:
         _check_lifetime(credentials_lifetime)
+        public_url_template = resolve_public_url(public_url)  # a bad one fails before starting
         lifetimes = Lifetimes(
             access_token=access_token_lifetime,
             id_token=id_token_lifetime,
@@ -137,14 +140,16 @@ class Sandbox(UserPoolControls):
             _register_live(self.aws_endpoint_url)
             self._registered = True
             self._resources: SeededResources = seed(self.client, region, allow_guest=allow_guest)
-            self._idp = self._start_idp(lifetimes, idp_port)
+            self._idp = self._start_idp(lifetimes, idp_port, public_url_template)
             self.issuer = self._idp.issuer
             self.add_oidc_provider(self.issuer, [NOTEBOOK_CLIENT_ID, CONFIDENTIAL_CLIENT_ID])
         except BaseException:
             self.stop()
             raise
 
-    def _start_idp(self, lifetimes: Lifetimes, port: int) -> IdentityProvider:
+    def _start_idp(
+        self, lifetimes: Lifetimes, port: int, public_url: str | None
+    ) -> IdentityProvider:
         user_pool_id = self._resources.user_pool_id
         idp = IdentityProvider(
             lifetimes=lifetimes,
@@ -155,6 +160,7 @@ class Sandbox(UserPoolControls):
                 user_sub=lambda username: moto_backends.user_pool_user_sub(user_pool_id, username),
             ),
             port=port,
+            public_url=public_url,
         )
         idp.add_user(DEMO_USERNAME, DEMO_PASSWORD, {"email": DEMO_EMAIL, "email_verified": "true"})
         return idp
@@ -233,9 +239,16 @@ class Sandbox(UserPoolControls):
         return self.idp.confidential_client_secret
 
     @property
+    def public_url(self) -> str:
+        """Where a person's browser opens the IdP's pages: :attr:`idp_url`, or through the
+        Jupyter server (``<Jupyter URL>proxy/absolute/<idp port>``) on Binder and JupyterHub
+        (``start(public_url=...)``; :mod:`nbauth.sandbox.idp.public_url`)."""
+        return self.idp.public_url
+
+    @property
     def device_page_url(self) -> str:
-        """Where a person enters a device flow's user code."""
-        return f"{self.idp_url}/device"
+        """Where a person enters a device flow's user code (on :attr:`public_url`)."""
+        return f"{self.public_url}/device"
 
     @property
     def config(self) -> dict[str, Any]:
@@ -678,6 +691,7 @@ def start(
     device_poll_interval: int = 5,
     idp_port: int = 0,
     triggers: Mapping[str, TriggerFn] | None = None,
+    public_url: str | None = None,
 ) -> Sandbox:
     """Start a sandbox on ``http://127.0.0.1:<port>`` and its IdP on ``<idp_port>``
     (free ports by default).
@@ -690,6 +704,11 @@ def start(
     with :meth:`Sandbox.set_token_lifetimes`.
     ``triggers``: user-pool Lambda triggers, ``{"pre_authentication": fn, ...}``
     (see :meth:`Sandbox.set_trigger`).
+    ``public_url``: where a person's browser opens the IdP's pages (device page, sign-in,
+    sign-out), ``{port}`` standing for the IdP's port, e.g.
+    ``"https://hub.example.com/user/ada/proxy/absolute/{port}/"``; by default, on Binder and
+    JupyterHub (or with ``$NBAUTH_JUPYTER_URL``) with jupyter-server-proxy installed, through
+    the Jupyter server, else the issuer (:mod:`nbauth.sandbox.idp.public_url`).
     """
     return Sandbox(
         region=region,
@@ -703,4 +722,5 @@ def start(
         device_poll_interval=device_poll_interval,
         idp_port=idp_port,
         triggers=triggers,
+        public_url=public_url,
     )

@@ -22,7 +22,8 @@ end session), :mod:`.tokens` (RFC 9068 access tokens), :mod:`.servers`
 :mod:`.authorize`, :mod:`.app` and :mod:`.pages` (routes and HTML),
 :mod:`.sessions` (browser sign-in cookie), :mod:`.faults` (counts, injected
 failures), :mod:`.browser` (the scripted person), :mod:`.keys`,
-:mod:`.settings`, :mod:`.rfc8252`, :mod:`.quiet_logs`, :mod:`.provider`.
+:mod:`.settings`, :mod:`.rfc8252`, :mod:`.quiet_logs`, :mod:`.provider`,
+:mod:`.public_url` (the pages through the Jupyter server on Binder and JupyterHub).
 
 ``nbauth.sandbox.start()`` runs one; tests use it through the ``Sandbox``.
 """

@@ -45,17 +45,18 @@ _ENDPOINT_AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post"]
 
 
 def discovery_document(realm: OidcRealm) -> dict[str, Any]:
-    """OpenID Provider Metadata for the sandbox IdP."""
-    issuer = realm.issuer
+    """OpenID Provider Metadata for the sandbox IdP: the pages a browser opens on the realm's
+    public URL, the back channel on the issuer."""
+    issuer, public = realm.issuer, realm.public_url
     return {
         "issuer": issuer,
-        "authorization_endpoint": f"{issuer}/authorize",
+        "authorization_endpoint": f"{public}/authorize",
         "token_endpoint": f"{issuer}/token",
         "device_authorization_endpoint": f"{issuer}/device_authorization",
         "revocation_endpoint": f"{issuer}/revoke",
         "jwks_uri": f"{issuer}/jwks",
         "userinfo_endpoint": f"{issuer}/userinfo",
-        "end_session_endpoint": f"{issuer}/logout",
+        "end_session_endpoint": f"{public}/logout",
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", DEVICE_CODE_GRANT_TYPE],
@@ -172,7 +173,7 @@ def _add_device_routes(app: Flask, realm: OidcRealm) -> None:
         signed_in = sessions.current(SESSION_KEY, realm.users)
         credential = realm.store.device_by_user_code(user_code) if user_code else None
         body = device_page(
-            action="/device",
+            action=f"{request.script_root}/device",  # script_root: public_url.PrefixMount
             user_code=user_code,
             username=username,
             error=error,

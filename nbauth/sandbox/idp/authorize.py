@@ -133,7 +133,7 @@ class AuthorizationPage:
         text = self._text()
         query = request.query_string.decode("latin-1")
         body = sign_in_page(
-            action=f"{request.path}?{query}",
+            action=f"{request.script_root}{request.path}?{query}",
             heading=text.heading,
             brand=text.brand,
             approve_label=text.approve_label,

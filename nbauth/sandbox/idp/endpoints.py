@@ -49,7 +49,8 @@ _ALL_CLIENT_AUTH = ["client_secret_basic", "client_secret_post", "none"]
 
 
 class DeviceAuthorizationEndpoint(_DeviceAuthorizationEndpoint):
-    """RFC 8628 device authorization; ``verification_uri`` is ``<issuer>/device``."""
+    """RFC 8628 device authorization; ``verification_uri`` is ``<public URL>/device`` (the
+    issuer unless the pages are served through Jupyter, :mod:`.public_url`)."""
 
     CLIENT_AUTH_METHODS = _ALL_CLIENT_AUTH
 
@@ -71,7 +72,7 @@ class DeviceAuthorizationEndpoint(_DeviceAuthorizationEndpoint):
 
     def get_verification_uri(self) -> str:
         """Where the person enters the user code."""
-        return f"{self.realm.issuer}/device"
+        return f"{self.realm.public_url}/device"
 
     def save_device_credential(self, client_id: str, scope: str | None, data: dict) -> None:
         """Keep the request (only for clients allowed the device grant)."""

@@ -17,6 +17,7 @@ from .faults import IdpFaults
 from .keys import moto_user_pool_key, new_signing_key
 from .managed_login import ManagedLoginRealm
 from .models import Client, UserDirectory
+from .public_url import PrefixMount, jupyter_callback_uri, public_base_url, public_path, to_issuer
 from .realm import OidcRealm
 from .settings import Lifetimes
 
@@ -52,6 +53,10 @@ class IdentityProvider:
     S256, code/refresh/device) and ``nbauth-confidential`` (secret in
     :attr:`confidential_client_secret`; basic or post; code/refresh/device).
     Users: add them with :meth:`add_user`. Stop with :meth:`stop`.
+
+    ``public_url`` (a URL template with ``{port}``, see :mod:`.public_url`): where a person's
+    browser opens the pages (:attr:`public_url`); through a Jupyter server's proxy, the
+    clients also accept that server's ``nbauth/callback`` redirect (``mode="jupyter"``).
     """
 
     def __init__(
@@ -60,6 +65,7 @@ class IdentityProvider:
         lifetimes: Lifetimes | None = None,
         user_pool: UserPool | None = None,
         port: int = 0,
+        public_url: str | None = None,
     ) -> None:
         quiet_logs.install()
         self.lifetimes = lifetimes or Lifetimes()
@@ -69,6 +75,10 @@ class IdentityProvider:
         self._app: Any = None
         self._server = LocalServer(self.faults, port, name="idp")
         self.issuer: str = self._server.url
+        #: the pages' base URL in the person's browser (the issuer unless proxied)
+        self.public_url = public_base_url(public_url, self.issuer, self._server.port)
+        jupyter_callback = jupyter_callback_uri(public_url)
+        self._redirect_uris = (_CALLBACK, *([jupyter_callback] if jupyter_callback else []))
         try:
             self.oidc = OidcRealm(
                 issuer=self.issuer,
@@ -77,6 +87,7 @@ class IdentityProvider:
                 lifetimes=self.lifetimes,
                 clients=self._clients(),
                 scopes=OIDC_SCOPES,
+                public_url=self.public_url,
             )
             self.managed = (
                 ManagedLoginRealm(
@@ -91,9 +102,9 @@ class IdentityProvider:
                 if user_pool is not None
                 else None
             )
-            self._app = create_app(
-                self.oidc, self.managed, cookie_name=f"nbauth_idp_{self._server.port}"
-            )
+            app = create_app(self.oidc, self.managed, cookie_name=f"nbauth_idp_{self._server.port}")
+            proxied = self.public_url != self.issuer
+            self._app = PrefixMount(app, public_path(self.public_url)) if proxied else app
         except BaseException:
             self._server.stop()
             raise
@@ -105,7 +116,7 @@ class IdentityProvider:
                 client_id=NOTEBOOK_CLIENT_ID,
                 grant_types=grant_types,
                 scopes=tuple(OIDC_SCOPES),
-                redirect_uris=(_CALLBACK,),
+                redirect_uris=self._redirect_uris,
                 post_logout_redirect_uris=(_SIGNED_OUT,),
                 loopback_redirects=True,
             ),
@@ -114,7 +125,7 @@ class IdentityProvider:
                 client_secret=self.confidential_client_secret,
                 grant_types=grant_types,
                 scopes=tuple(OIDC_SCOPES),
-                redirect_uris=(_CALLBACK,),
+                redirect_uris=self._redirect_uris,
                 post_logout_redirect_uris=(_SIGNED_OUT,),
                 loopback_redirects=True,
             ),
@@ -167,10 +178,12 @@ class IdentityProvider:
     def sign_in_at(
         self, authorization_url: str, username: str, password: str | None, *, deny: bool
     ) -> str:
-        """Sign in on the page over HTTP; the redirect URL the browser would follow."""
+        """Sign in on the page over HTTP; the redirect URL the browser would follow
+        (a public URL is opened on the issuer: the script has no Jupyter cookie)."""
         if password is None:
             password = self.password(username) or ""
-        return browser.sign_in_at(authorization_url, username, password, deny=deny)
+        url = to_issuer(authorization_url, self.public_url, self.issuer)
+        return browser.sign_in_at(url, username, password, deny=deny)
 
     # -- lifecycle -----------------------------------------------------------------------
     @property

@@ -42,8 +42,11 @@ class Realm:
         lifetimes: Lifetimes,
         clients: list[Client],
         scopes: list[str],
+        public_url: str | None = None,
     ) -> None:
         self.issuer = issuer
+        #: where a person's browser opens this realm's pages (:mod:`.public_url`)
+        self.public_url = public_url or issuer
         self.key = key
         self.users = users
         self.lifetimes = lifetimes
