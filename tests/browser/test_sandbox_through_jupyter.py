@@ -51,7 +51,7 @@ def hub_like_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLa
         try:
             __import__(module)
         except ImportError:
-            pytest.skip(f"{module} is not installed (pip install -e '.[dev,binder]')")
+            pytest.fail(f"{module} is not installed: pip install -e '.[dev]' brings it")
     base = tmp_path_factory.mktemp("hub-like")
     dirs = {name: base / name for name in ("config", "data", "runtime", "root")}
     for path in dirs.values():
