@@ -6,7 +6,7 @@ second sign-in, and a token refresh done by the hub that the kernel picks up.
 2. A kernel in that server runs ``%load_ext nbauth`` with the sandbox config and says
    "Signed in through JupyterHub as demo": the identity pool federated the hub's ID token, S3
    answers — no second sign-in.
-3. The IdP's tokens live 30 s. Once they expired, the kernel's credentials still serve S3, and a
+3. The IdP's tokens live 60 s. Once they expired, the kernel's credentials still serve S3, and a
    forced refresh makes the hub refresh (its ``auth_refresh_age`` is 5 s): the hub's auth_state
    holds a new ID token, and that is the token the kernel federated.
 """
@@ -25,7 +25,7 @@ from tests.hub.hub_process import Hub
 from tests.hub.kernel_client import KernelClient
 
 USER = "demo"
-TOKEN_LIFETIME = 30
+TOKEN_LIFETIME = 60  # long enough that the first read never races the hub's refresh
 
 SESSION = """
 import hashlib, nbauth
