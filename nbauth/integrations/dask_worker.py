@@ -24,6 +24,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from ..core.values import AWSCredentials
 from ..errors import NoCredentialsError, SharedCredentialsLapsedError
+from .fsspec import live_aio_session
 
 __all__ = [
     "DEFAULT_NAME",
@@ -203,7 +204,9 @@ def worker_storage_options(name: str = DEFAULT_NAME) -> dict[str, Any]:
     with _held_lock:
         session = _aio_sessions.get(name)
         if session is None:
-            session = _aio_sessions[name] = _aio_session(lambda: shared_credentials(name))
+            session = _aio_sessions[name] = live_aio_session(
+                lambda: shared_credentials(name), method="nbauth-dask", blocking=False
+            )
     client_kwargs: dict[str, Any] = {}
     if plugin.region:
         client_kwargs["region_name"] = plugin.region
@@ -213,54 +216,3 @@ def worker_storage_options(name: str = DEFAULT_NAME) -> dict[str, Any]:
     if client_kwargs:
         options["client_kwargs"] = client_kwargs
     return options
-
-
-def _aio_session(source: Callable[[], AWSCredentials]) -> Any:
-    """An aiobotocore session whose credential chain starts with ``source``'s credentials."""
-    from aiobotocore.credentials import AioCredentials  # type: ignore[import-untyped]
-    from aiobotocore.session import AioSession  # type: ignore[import-untyped]
-    from botocore.credentials import CredentialProvider, ReadOnlyCredentials
-
-    class SharedAioCredentials(AioCredentials):  # type: ignore[misc]  # untyped base
-        def __init__(self) -> None:
-            # The base __init__ would store static keys; these are read on every request.
-            self.method = "nbauth-dask"
-            self._account_id = None
-
-        async def get_frozen_credentials(self) -> ReadOnlyCredentials:
-            current = source()  # a memory read: no need to leave the event loop
-            return ReadOnlyCredentials(
-                current.access_key_id, current.secret_access_key, current.session_token, None
-            )
-
-        @property
-        def access_key(self) -> str:
-            return source().access_key_id
-
-        @property
-        def secret_key(self) -> str:
-            return source().secret_access_key
-
-        @property
-        def token(self) -> str | None:
-            return source().session_token
-
-        @property
-        def account_id(self) -> None:
-            return None
-
-        def __repr__(self) -> str:
-            return "SharedAioCredentials(method='nbauth-dask')"
-
-    credentials = SharedAioCredentials()
-
-    class SharedCredentialProvider(CredentialProvider):  # type: ignore[misc]
-        METHOD = "nbauth-dask"
-        CANONICAL_NAME = "custom-nbauth-dask"
-
-        async def load(self) -> Any:
-            return credentials
-
-    session = AioSession()
-    session.get_component("credential_provider").insert_before("env", SharedCredentialProvider())
-    return session

@@ -29,52 +29,67 @@ from ..core.values import AWSCredentials
 if TYPE_CHECKING:
     from ..auth import Auth
 
-__all__ = ["aiobotocore_session", "fsspec_storage_options"]
+__all__ = ["aiobotocore_session", "fsspec_storage_options", "live_aio_session"]
 
 _sessions: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 _sessions_lock = threading.Lock()
 
 
-def _live_credentials_class() -> type:
+def live_aio_session(
+    source: Callable[[], AWSCredentials], *, method: str = "nbauth", blocking: bool = True
+) -> Any:
+    """An aiobotocore ``AioSession`` whose credential chain starts with credentials read from
+    ``source()`` on every signed request. ``blocking``: ``source`` may wait on the network (a
+    refresh), so it runs off the event loop's thread; a plain memory read need not."""
     from aiobotocore.credentials import AioCredentials  # type: ignore[import-untyped]
-    from botocore.credentials import ReadOnlyCredentials
+    from aiobotocore.session import AioSession  # type: ignore[import-untyped]
+    from botocore.credentials import CredentialProvider, ReadOnlyCredentials
 
     class AioLiveCredentials(AioCredentials):  # type: ignore[misc]  # untyped base
-        """aiobotocore credentials read live from nbauth for every signed request."""
+        """aiobotocore credentials read live for every signed request."""
 
-        def __init__(self, source: Callable[[], AWSCredentials]) -> None:
+        def __init__(self) -> None:
             # The base __init__ would store static keys; these are read live instead.
-            self._source = source
-            self.method = "nbauth"
+            self.method = method
             self._account_id = None
 
         async def get_frozen_credentials(self) -> ReadOnlyCredentials:
-            # A refresh may block on the network: never on the event loop's thread.
-            current = await asyncio.to_thread(self._source)
+            current = await asyncio.to_thread(source) if blocking else source()
             return ReadOnlyCredentials(
                 current.access_key_id, current.secret_access_key, current.session_token, None
             )
 
         @property
         def access_key(self) -> str:
-            return self._source().access_key_id
+            return source().access_key_id
 
         @property
         def secret_key(self) -> str:
-            return self._source().secret_access_key
+            return source().secret_access_key
 
         @property
         def token(self) -> str | None:
-            return self._source().session_token
+            return source().session_token
 
         @property
         def account_id(self) -> None:
             return None
 
         def __repr__(self) -> str:
-            return "AioLiveCredentials(method='nbauth')"
+            return f"AioLiveCredentials(method={method!r})"
 
-    return AioLiveCredentials
+    credentials = AioLiveCredentials()
+
+    class LiveCredentialProvider(CredentialProvider):  # type: ignore[misc]
+        METHOD = method
+        CANONICAL_NAME = f"custom-{method}"
+
+        async def load(self) -> Any:
+            return credentials
+
+    session = AioSession()
+    session.get_component("credential_provider").insert_before("env", LiveCredentialProvider())
+    return session
 
 
 def _weak_source(auth: Auth) -> Callable[[], AWSCredentials]:
@@ -104,22 +119,7 @@ def aiobotocore_session(auth: Auth | None = None) -> Any:
         session = _sessions.get(auth)
         if session is not None:
             return session
-        from aiobotocore.session import AioSession  # type: ignore[import-untyped]
-        from botocore.credentials import CredentialProvider
-
-        credentials = _live_credentials_class()(_weak_source(auth))
-
-        class NbauthAioCredentialProvider(CredentialProvider):  # type: ignore[misc]
-            METHOD = "nbauth"
-            CANONICAL_NAME = "custom-nbauth"
-
-            async def load(self) -> Any:
-                return credentials
-
-        session = AioSession()
-        session.get_component("credential_provider").insert_before(
-            "env", NbauthAioCredentialProvider()
-        )
+        session = live_aio_session(_weak_source(auth))
         if auth.config.region:
             session.set_config_variable("region", auth.config.region)
         _sessions[auth] = session
