@@ -43,22 +43,10 @@ import pytest
 
 from tests.browser.jupyterlab import JupyterLab
 from tests.browser.screenshots import ARTIFACTS, save_pages
+from tests.support.chromium import chromium
 from tests.support.sandbox_fixtures import *  # noqa: F403
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("NBAUTH_CHROMIUM", "/usr/bin/chromium")
-#: As known to work on this machine kind; the background-networking flags keep Chromium from
-#: dialling Google's hosts, which a closed network refuses many times over.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LAB_START_TIMEOUT = 90.0
 IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
@@ -234,20 +222,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        unavailable(f"Chromium is not at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("the playwright Python package is not installed")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium(lambda what, fix: unavailable(what)) as launched:
+        yield launched
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

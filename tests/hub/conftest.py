@@ -10,7 +10,6 @@ nothing here is skipped.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,19 +18,9 @@ from typing import Any
 import pytest
 
 from tests.hub.hub_process import CHP, ROOT, Hub, discovery, start_hub
+from tests.support.chromium import chromium
 from tests.support.sandbox_fixtures import *  # noqa: F403
 
-CHROMIUM = os.environ.get("NBAUTH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 #: The hub refreshes a user's auth_state on a request once this many seconds have passed.
 AUTH_REFRESH_AGE = 5
 
@@ -89,17 +78,5 @@ def hub(
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        missing(f"Chromium is not at {CHROMIUM}", "apt-get install -y chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("the playwright Python package is not installed", "pip install -e '.[dev]'")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium(missing) as launched:
+        yield launched
