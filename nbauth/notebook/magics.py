@@ -63,6 +63,10 @@ if TYPE_CHECKING:
 
 __all__ = ["SUBCOMMANDS", "NBAuthMagics", "build_parser", "hints_for"]
 
+#: ``@line_magic("name")``: IPython 9 types the decorator as ``F | Callable[[F], F]``, which
+#: mypy cannot apply; IPython 8 leaves it untyped. One name for both.
+named_line_magic: Callable[[str], Callable[[Any], Any]] = line_magic  # type: ignore[assignment,unused-ignore]
+
 
 @magics_class
 class NBAuthMagics(Magics):
@@ -94,7 +98,7 @@ class NBAuthMagics(Magics):
             self._parser = build_parser()
         return self._parser
 
-    @line_magic("nbauth")
+    @named_line_magic("nbauth")
     def nbauth(self, line: str = "") -> Any:
         """Sign in, inspect and end the session: ``%nbauth help`` lists the subcommands."""
         from ..errors import AuthError

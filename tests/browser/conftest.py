@@ -178,7 +178,7 @@ def _running_jupyter(kind: str, base: Path) -> Iterator[JupyterLab]:
         _stop(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
     try:
         import jupyterlab  # noqa: F401
@@ -188,7 +188,7 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab
         yield lab
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def jupyter_notebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
     """Notebook 7 (``jupyter notebook``): JupyterLab's components in a one-document shell,
     with its own URLs (``/tree``, ``/notebooks/<path>``)."""
@@ -200,7 +200,7 @@ def jupyter_notebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jupyt
         yield server
 
 
-@pytest.fixture(scope="session", params=FRONT_ENDS)
+@pytest.fixture(scope="package", params=FRONT_ENDS)
 def jupyter(request: pytest.FixtureRequest) -> JupyterLab:
     """Each test that takes this runs in JupyterLab 4 and in Notebook 7 (one server per
     front-end per session, shared by the tests)."""
@@ -220,8 +220,10 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    """Chromium for this tier only: while Playwright's sync API is open, its event loop counts as
+    running on the main thread, and later tiers (IPython's top-level ``await``) must not see it."""
     with chromium(lambda what, fix: unavailable(what)) as launched:
         yield launched
 
