@@ -1,4 +1,4 @@
-"""A real JupyterHub on 127.0.0.1 for the hub tests: GenericOAuthenticator against the sandbox IdP.
+"""A real JupyterHub on 127.0.0.1 for the hub tests: GenericOAuthenticator against an OIDC provider.
 
 The hub (``python -m jupyterhub``) runs with configurable-http-proxy from ``tests/hub/proxy``
 (npm), sqlite and a generated ``JUPYTERHUB_CRYPT_KEY`` in a temp dir, ``enable_auth_state``, a

@@ -282,6 +282,10 @@ class KeycloakPeer:
     pkce_client_id = "nbauth-pkce"
     #: The same client with 8-second access/ID tokens, for tests that wait for real expiry.
     short_client_id = "nbauth-short"
+    #: JupyterHub's GenericOAuthenticator (``tests/hub``): confidential, code flow only. Its
+    #: callback is registered without a port; Keycloak matches loopback redirects on any port.
+    hub_client_id = "nbauth-hub"
+    hub_redirect_uri = "http://127.0.0.1/hub/oauth_callback"
     username = "alice"
     redirect_uri = "http://127.0.0.1/callback"  # any port is accepted (registered as 127.0.0.1/*)
     access_token_lifespan = 60
@@ -298,6 +302,7 @@ class KeycloakPeer:
         self.data_dir = Path(tempfile.mkdtemp(prefix="nbauth-keycloak-"))
         self.admin_password = secrets.token_urlsafe(18)
         self.password = secrets.token_urlsafe(12)
+        self.hub_client_secret = secrets.token_urlsafe(24)
         self.start_times: list[float] = []
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -437,6 +442,12 @@ class KeycloakPeer:
     def __repr__(self) -> str:
         return f"KeycloakPeer(issuer={self.issuer!r}, {'running' if self.running else 'stopped'})"
 
+    @property
+    def client_ids(self) -> list[str]:
+        """Every client of the realm: an identity pool must trust them all at once (moto answers
+        HTTP 500 when a client id is added to an existing IAM OIDC provider)."""
+        return [self.client_id, self.pkce_client_id, self.short_client_id, self.hub_client_id]
+
     # endpoints ---------------------------------------------------------------------------------
     @property
     def discovery_url(self) -> str:
@@ -513,6 +524,16 @@ class KeycloakPeer:
                     self.short_client_id,
                     **{"access.token.lifespan": str(self.short_token_lifespan)},
                 ),
+                {
+                    "clientId": self.hub_client_id,
+                    "publicClient": False,
+                    "clientAuthenticatorType": "client-secret",
+                    "secret": self.hub_client_secret,
+                    "standardFlowEnabled": True,
+                    "directAccessGrantsEnabled": False,
+                    "redirectUris": [self.hub_redirect_uri],
+                    "webOrigins": [],
+                },
             ],
             "users": [self.user_representation(self.username)],
         }

@@ -20,7 +20,14 @@ from tests.support.aws_env import isolate_from_machine
 from tests.support.sandbox_fixtures import *  # noqa: F403
 from tests.support.sandbox_fixtures import __all__ as _sandbox_fixtures
 
-__all__ = ["keycloak", "keycloak_auth", "keycloak_config", "no_ambient_aws", *_sandbox_fixtures]
+__all__ = [
+    "keycloak",
+    "keycloak_auth",
+    "keycloak_config",
+    "no_ambient_aws",
+    "trust_keycloak",
+    *_sandbox_fixtures,
+]
 
 _PEER = pytest.StashKey[Any]()
 
@@ -37,6 +44,13 @@ def keycloak(request: pytest.FixtureRequest) -> Any:
         request.config.stash[_PEER] = peer
         request.config.add_cleanup(peer.close)
     return peer
+
+
+def trust_keycloak(sb: Any, keycloak: Any) -> str:
+    """Make the sandbox identity pool trust Keycloak's issuer for every client of the realm;
+    returns the Logins key. All client ids at once: moto's AddClientIDToOpenIDConnectProvider
+    fails, so the list is the same wherever this is called (trusted issuers outlive a test)."""
+    return str(sb.add_oidc_provider(keycloak.issuer, keycloak.client_ids))
 
 
 @pytest.fixture
@@ -58,11 +72,7 @@ def keycloak_config(sb: Any, keycloak: Any) -> Callable[..., dict[str, Any]]:
         **provider: Any,
     ) -> dict[str, Any]:
         client_id = client_id or keycloak.client_id
-        # All of the realm's clients at once: moto's AddClientIDToOpenIDConnectProvider fails.
-        sb.add_oidc_provider(
-            keycloak.issuer,
-            [keycloak.client_id, keycloak.pkce_client_id, keycloak.short_client_id],
-        )
+        trust_keycloak(sb, keycloak)
         provider.setdefault("scopes", ["openid", "offline_access", "email", "profile"])
         config = with_oidc_provider(sb.config, "keycloak", keycloak.issuer, client_id, **provider)
         nb = dict(config["nbauth"])
