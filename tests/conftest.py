@@ -10,7 +10,7 @@
 * ``tests/peers``: the independent IdPs: panva's oidc-provider (node) and Keycloak 26 (Java
   21+, from Maven Central, cached outside the repository).
 * ``tests/hub``: a real JupyterHub (configurable-http-proxy from npm, oauthenticator against the
-  sandbox IdP) whose single-user server's kernel signs in through the hub.
+  sandbox IdP and against Keycloak) whose single-user server's kernel signs in through the hub.
 * ``tests/test_*.py``: the CLI, repository invariants.
 
 This root conftest defines nothing, so that nothing heavy loads for every tier. A tier's own
