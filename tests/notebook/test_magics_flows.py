@@ -24,15 +24,12 @@ from tests.support.notebook_shell import (
     approve_later,
     assert_no_secret,
     cell,
-    clean_shell,
+    configured_shell,
     fast_device_flow,
-    line,
     magic,
     own_shell_instance,
-    sandbox_env,
     secrets_of,
     wait_until,
-    write_config,
 )
 
 
@@ -44,11 +41,7 @@ def _shell_instance() -> Iterator[InteractiveShell]:
 @pytest.fixture
 def shell(sb: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[InteractiveShell]:
     """A shell with the extension loaded and configured (``%nbauth config``) on the sandbox."""
-    sandbox_env(sb, monkeypatch, tmp_path)
-    with clean_shell(monkeypatch, tmp_path) as ip, fast_device_flow(sb):
-        line(ip, "load_ext", "nbauth")
-        shown = magic(ip, f"config {write_config(sb, tmp_path / 'amplify_outputs.json')}")
-        assert "Configured from" in shown
+    with configured_shell(sb, monkeypatch, tmp_path) as ip, fast_device_flow(sb):
         yield ip
 
 

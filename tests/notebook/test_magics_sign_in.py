@@ -23,14 +23,11 @@ from tests.support.notebook_shell import (
     SIGN_IN_LINK,
     Shown,
     assert_no_secret,
-    clean_shell,
-    line,
+    configured_shell,
     magic,
     own_shell_instance,
-    sandbox_env,
     secrets_of,
     wait_until,
-    write_config,
 )
 
 
@@ -42,14 +39,10 @@ def _shell_instance() -> Iterator[InteractiveShell]:
 @pytest.fixture
 def shell(sb: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[InteractiveShell]:
     """A shell with the extension loaded and configured (``%nbauth config``) on the sandbox."""
-    sandbox_env(sb, monkeypatch, tmp_path)
     monkeypatch.delenv(CALLBACK_DIR_ENV, raising=False)
     monkeypatch.delenv("NBAUTH_JUPYTER_URL", raising=False)
     monkeypatch.setattr(jupyter_receiver, "_available", None)
-    with clean_shell(monkeypatch, tmp_path) as ip:
-        line(ip, "load_ext", "nbauth")
-        shown = magic(ip, f"config {write_config(sb, tmp_path / 'amplify_outputs.json')}")
-        assert "Configured from" in shown
+    with configured_shell(sb, monkeypatch, tmp_path) as ip:
         yield ip
 
 

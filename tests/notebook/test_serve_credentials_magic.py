@@ -22,10 +22,10 @@ from nbauth.aws.container_credentials import (
 from tests.support.notebook_shell import (
     assert_no_secret,
     clean_shell,
+    configured_shell,
     line,
     magic,
     own_shell_instance,
-    sandbox_env,
     secrets_of,
     write_config,
 )
@@ -38,12 +38,9 @@ def _shell_instance() -> Iterator[InteractiveShell]:
 
 @pytest.fixture
 def shell(sb: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[InteractiveShell]:
-    sandbox_env(sb, monkeypatch, tmp_path)
     monkeypatch.delenv(FULL_URI_VAR, raising=False)
     monkeypatch.delenv(AUTHORIZATION_TOKEN_VAR, raising=False)
-    with clean_shell(monkeypatch, tmp_path) as ip:
-        line(ip, "load_ext", "nbauth")
-        magic(ip, f"config {write_config(sb, tmp_path / 'amplify_outputs.json')}")
+    with configured_shell(sb, monkeypatch, tmp_path) as ip:
         yield ip
 
 

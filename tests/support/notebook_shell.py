@@ -182,6 +182,20 @@ def clean_shell(monkeypatch: pytest.MonkeyPatch, cwd: Path) -> Iterator[Interact
         shell.user_ns.pop("nbauth_session", None)
 
 
+@contextlib.contextmanager
+def configured_shell(
+    sb: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[InteractiveShell]:
+    """:func:`clean_shell` with ``%load_ext nbauth`` done and ``%nbauth config`` pointed at the
+    sandbox's ``amplify_outputs.json`` (no ambient AWS settings: :func:`sandbox_env`)."""
+    sandbox_env(sb, monkeypatch, tmp_path)
+    with clean_shell(monkeypatch, tmp_path) as ip:
+        line(ip, "load_ext", "nbauth")
+        shown = magic(ip, f"config {write_config(sb, tmp_path / 'amplify_outputs.json')}")
+        assert "Configured from" in shown, shown
+        yield ip
+
+
 def _unload(shell: InteractiveShell) -> None:
     with capture_output():
         if "nbauth" in shell.extension_manager.loaded:
